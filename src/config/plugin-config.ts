@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/**
+ * Plugin-level configuration. A 3.7 host hands a globally installed plugin `{}` as its config, so
+ * every field falls back to an environment variable before its built-in default: operators
+ * configure a `PLUGINS=` install through the environment.
+ */
+const env = (name: string): string | undefined => {
+  const value = process.env[name];
+  return value === undefined || value === '' ? undefined : value;
+};
+
+const envInt = (name: string, fallback: number): number => {
+  const value = env(name);
+  const parsed = value === undefined ? NaN : Number(value);
+  return Number.isFinite(parsed) ? parsed : fallback;
+};
+
+export const pluginConfigSchema = z.object({
+  /** PostgreSQL URL for the plugin's tables; default: the host's own database connection. */
+  database: z.string().url().optional().default(() => env('DINGTALK_DATABASE_URL') as string),
+  /** DingTalk new-API origin (tests and the sandbox point it at the simulator). */
+  apiBaseUrl: z.string().url().default(() => env('DINGTALK_API_BASE_URL') ?? 'https://api.dingtalk.com'),
+  /** DingTalk old-API origin (topapi, session webhooks). */
+  oapiBaseUrl: z.string().url().default(() => env('DINGTALK_OAPI_BASE_URL') ?? 'https://oapi.dingtalk.com'),
+  /** Stream gateway endpoint (`POST …/v1.0/gateway/connections/open`). */
+  streamGatewayUrl: z
+    .string()
+    .url()
+    .default(() => env('DINGTALK_STREAM_GATEWAY_URL') ?? 'https://api.dingtalk.com/v1.0/gateway/connections/open'),
+  /** Public origin of this Xpert server, used in callback URLs and signed action links. */
+  publicBaseUrl: z.string().url().optional().default(() => env('DINGTALK_PUBLIC_BASE_URL') ?? env('API_BASE_URL') as string),
+  /** Origin of the Xpert API the expert runner calls; default: this server on its own port. */
+  xpertApiBaseUrl: z.string().url().optional().default(() => env('DINGTALK_XPERT_API_BASE_URL') as string),
+  /** Outbound DingTalk call timeout; DingTalk itself answers well within this. */
+  requestTimeoutMs: z.number().int().min(200).max(30000).default(() => envInt('DINGTALK_REQUEST_TIMEOUT_MS', 2500)),
+  webhook: z
+    .object({
+      /** Bodies above this are refused with 413 before any decrypt work. */
+      bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+      /** Accepted clock skew of event callbacks, seconds. */
+      eventWindowSeconds: z.number().int().min(60).max(24 * 3600).default(3600),
+    })
+    .default({}),
+  worker: z
+    .object({
+      enabled: z.boolean().default(true),
+      concurrency: z.number().int().min(1).max(64).default(() => envInt('DINGTALK_WORKER_CONCURRENCY', 4)),
+      pollIntervalMs: z.number().int().min(10).max(60000).default(500),
+      leaseMs: z.number().int().min(1000).max(3600000).default(120000),
+      maxAttempts: z.number().int().min(1).max(100).default(6),
+      shutdownGraceMs: z.number().int().min(0).max(600000).default(10000),
+    })
+    .default({}),
+  /** Inbox rows (dedupe memory) older than this are purged. */
+  inboxRetentionDays: z.number().int().min(1).max(365).default(7),
+  /** How often stream connections are reconciled with the host's integration records. */
+  reconcileIntervalMs: z.number().int().min(0).max(3600000).default(30000),
+});
+
+export type PluginConfig = z.infer<typeof pluginConfigSchema>;
+export type PluginConfigInput = z.input<typeof pluginConfigSchema>;
+
+export function parsePluginConfig(input: unknown): PluginConfig {
+  return pluginConfigSchema.parse(input ?? {});
+}

@@ -1,0 +1,54 @@
+import { Logger } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { IOnPluginBootstrap, IOnPluginDestroy, XpertServerPlugin } from '@xpert-ai/plugin-sdk';
+import { PluginDatabase } from './core/plugin-database.service';
+import { HostIntegrationRecords } from './host/host-integration-records';
+import { IntegrationRecords } from './host/integration-records.port';
+import { ActionController } from './intake/action.controller';
+import { IntakeService } from './intake/intake.service';
+import { IntegrationResolver } from './intake/integration-resolver';
+import { StatusController } from './intake/status.controller';
+import { StreamReceiver } from './intake/stream.receiver';
+import { WebhookController } from './intake/webhook.controller';
+import { DingTalkClientRegistry } from './integration/client-registry';
+import { DingTalkIntegrationStrategy } from './integration/dingtalk-integration.strategy';
+import { IntegrationTestController } from './integration/integration-test.controller';
+import { IntegrationTestListener, IntegrationTestService } from './integration/integration-test.service';
+
+// Wiring only: every provider the host should tag and discover is listed here.
+@XpertServerPlugin({
+  imports: [DiscoveryModule],
+  controllers: [IntegrationTestController, WebhookController, ActionController, StatusController],
+  providers: [
+    PluginDatabase,
+    { provide: IntegrationRecords, useClass: HostIntegrationRecords },
+    IntegrationResolver,
+    DingTalkClientRegistry,
+    IntakeService,
+    StreamReceiver,
+    { provide: IntegrationTestListener, useExisting: StreamReceiver },
+    IntegrationTestService,
+    DingTalkIntegrationStrategy,
+  ],
+  exports: [PluginDatabase, IntegrationRecords, IntegrationResolver, DingTalkClientRegistry, IntakeService, StreamReceiver],
+})
+export class DingTalkPluginModule implements IOnPluginBootstrap, IOnPluginDestroy {
+  private readonly logger = new Logger('DingTalkPlugin');
+
+  constructor(private readonly database: PluginDatabase) {}
+
+  /** The host calls this from its own module init; migrations run here, before any traffic. */
+  async onPluginBootstrap(): Promise<void> {
+    try {
+      await this.database.open();
+    } catch (error) {
+      // A database problem must not take the whole Xpert server down; intake answers 503 meanwhile
+      // and the next request or worker tick tries to open it again.
+      this.logger.error(`DingTalk plugin database unavailable (${(error as Error).message}).`);
+    }
+  }
+
+  onPluginDestroy(): void {
+    this.logger.log('DingTalk plugin stopping');
+  }
+}

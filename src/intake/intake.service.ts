@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { PluginDatabase } from '../core/plugin-database.service';
+import type { InboundEvent } from '../dingtalk/inbound-event';
+import { InboxRepository } from '../persistence';
+import { robotMessageDropReason } from '../dingtalk/inbound';
+import type { DingTalkIntegration } from './integration-resolver';
+import { sessionKeyFor } from './session-key';
+
+export type JobKind = 'message' | 'card_action' | 'platform_event' | 'end_session';
+
+/** A signed end-session (or confirm/reject) link that was opened: it takes the same path as events. */
+export interface ActionEvent {
+  kind: 'action';
+  eventId: string;
+  action: string;
+  sessionKey: string;
+  params: Record<string, string>;
+}
+
+export type IntakeOutcome =
+  | { status: 'accepted'; jobId: string }
+  | { status: 'duplicate' }
+  | { status: 'ignored'; reason: 'own_message' | 'not_mentioned' | 'verification' };
+
+/**
+ * The one door into the plugin for everything DingTalk hands us, whatever the transport: drop what
+ * we must ignore, then write the inbox row and its job in ONE transaction. Callers acknowledge
+ * DingTalk only after this resolved (stored before acked, P7); a duplicate event id resolves as
+ * `duplicate` and does nothing more (P9).
+ */
+@Injectable()
+export class IntakeService {
+  private readonly inbox = new InboxRepository();
+
+  constructor(private readonly database: PluginDatabase) {}
+
+  async accept(integration: Pick<DingTalkIntegration, 'id' | 'options'>, event: InboundEvent | ActionEvent): Promise<IntakeOutcome> {
+    if (event.kind === 'check_url') return { status: 'ignored', reason: 'verification' };
+    if (event.kind === 'message') {
+      const drop = robotMessageDropReason(event, { robotCode: integration.options.robotCode });
+      if (drop === 'from_bot') return { status: 'ignored', reason: 'own_message' };
+      if (drop === 'group_without_mention') return { status: 'ignored', reason: 'not_mentioned' };
+    }
+    const record = toInboxRecord(integration.id, event);
+    const db = await this.database.open();
+    const result = await db.tx((q) => this.inbox.accept(q, record));
+    return result.accepted && result.jobId ? { status: 'accepted', jobId: result.jobId } : { status: 'duplicate' };
+  }
+}
+
+function toInboxRecord(integrationId: string, event: Exclude<InboundEvent, { kind: 'check_url' }> | ActionEvent) {
+  switch (event.kind) {
+    case 'message': {
+      const { raw: _raw, ...message } = event;
+      const sessionKey = sessionKeyFor(integrationId, event);
+      return {
+        integrationId,
+        eventId: event.eventId,
+        kind: 'message',
+        conversationId: event.conversationId,
+        senderId: event.senderStaffId || event.senderId,
+        job: { kind: 'message' as JobKind, sessionKey, payload: { integrationId, event: message } },
+      };
+    }
+    case 'card_action': {
+      const { raw: _raw, ...action } = event;
+      return { integrationId, eventId: event.eventId, kind: 'card_action', senderId: event.userId, job: { kind: 'card_action' as JobKind, payload: { integrationId, event: action } } };
+    }
+    case 'action':
+      return {
+        integrationId,
+        eventId: event.eventId,
+        kind: 'action',
+        job: { kind: (event.action === 'dingtalk:end' ? 'end_session' : 'card_action') as JobKind, sessionKey: event.sessionKey, payload: { integrationId, event } },
+      };
+    case 'platform_event':
+      return { integrationId, eventId: event.eventId, kind: 'platform_event', job: { kind: 'platform_event' as JobKind, payload: { integrationId, event } } };
+  }
+}

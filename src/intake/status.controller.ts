@@ -1,0 +1,24 @@
+import { Controller, Get, Param, UseFilters } from '@nestjs/common';
+import { DingTalkErrorFilter } from '../http/error.filter';
+import { IntegrationResolver } from './integration-resolver';
+import { StreamReceiver } from './stream.receiver';
+
+/** Connection status for admins (authenticated by the host's guard). */
+@Controller('dingtalk/status')
+@UseFilters(DingTalkErrorFilter)
+export class StatusController {
+  constructor(
+    private readonly integrations: IntegrationResolver,
+    private readonly receiver: StreamReceiver,
+  ) {}
+
+  @Get(':integrationId')
+  async status(@Param('integrationId') integrationId: string) {
+    const integration = await this.integrations.resolve(integrationId);
+    if (integration.options.mode === 'http') {
+      return { integrationId, mode: 'http', state: 'webhook', note: 'HTTP mode has no connection; DingTalk calls the webhook URL.' };
+    }
+    const status = this.receiver.status(integrationId);
+    return { integrationId, mode: 'stream', ...(status ?? { state: 'idle', reconnectCount: 0 }) };
+  }
+}

@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { DingTalkIntegrationOptions } from '../config/integration-options';
+import type { PluginConfig } from '../config/plugin-config';
+import { parseCardCallback, parseRobotMessage, parseStreamEvent } from '../dingtalk/inbound';
+import { DingTalkStreamConnection, type StreamStatus } from '../dingtalk/stream';
+import { IntegrationTestListener } from '../integration/integration-test.service';
+import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { IntakeService } from './intake.service';
+import { DingTalkIntegration, IntegrationResolver } from './integration-resolver';
+import { runInIntegrationContext } from './request-context';
+
+interface Running {
+  connection: DingTalkStreamConnection;
+  fingerprint: string;
+}
+
+/**
+ * One Stream connection per stream-mode integration. Frames go through the same intake as HTTP
+ * callbacks; the wrapper ACKs a frame only after `intake.accept` resolved, i.e. after the commit.
+ * Connections follow the host's integration records: started at boot, re-synced periodically and
+ * whenever an admin clicks Test (the 3.7 host tells plugins nothing when an integration changes).
+ */
+@Injectable()
+export class StreamReceiver extends IntegrationTestListener implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('DingTalkStream');
+  private readonly running = new Map<string, Running>();
+  private timer?: NodeJS.Timeout;
+  private syncing?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly integrations: IntegrationResolver,
+    private readonly intake: IntakeService,
+    @Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    // Never awaited: a slow or failing DingTalk must not hold up the server start.
+    void this.sync();
+    if (this.config.reconcileIntervalMs > 0) {
+      this.timer = setInterval(() => void this.sync(), this.config.reconcileIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.syncing?.catch(() => undefined);
+    await Promise.all([...this.running.values()].map((r) => r.connection.stop().catch(() => undefined)));
+    this.running.clear();
+  }
+
+  status(integrationId: string): StreamStatus | undefined {
+    return this.running.get(integrationId)?.connection.status();
+  }
+
+  statuses(): Record<string, StreamStatus> {
+    return Object.fromEntries([...this.running.entries()].map(([id, r]) => [id, r.connection.status()]));
+  }
+
+  /** Test button: (re)connect with the tested settings and report how that went. */
+  async onIntegrationTested(integrationId: string, _options: DingTalkIntegrationOptions): Promise<Record<string, unknown> | void> {
+    await this.sync();
+    const status = this.status(integrationId);
+    return status ? { stream: status } : undefined;
+  }
+
+  /** Brings the running connections in line with the integration records; one sync at a time. */
+  sync(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (!this.syncing) {
+      this.syncing = this.reconcile()
+        .catch((error) => this.logger.warn(`stream sync failed: ${(error as Error).message}`))
+        .finally(() => (this.syncing = undefined));
+    }
+    return this.syncing;
+  }
+
+  private async reconcile(): Promise<void> {
+    const wanted = (await this.integrations.listValid()).filter((i) => i.options.mode === 'stream');
+    const wantedIds = new Set(wanted.map((i) => i.id));
+    for (const [id, running] of this.running) {
+      if (!wantedIds.has(id)) await this.stop(id, running);
+    }
+    for (const integration of wanted) {
+      const fingerprint = fingerprintOf(integration.options);
+      const current = this.running.get(integration.id);
+      if (current?.fingerprint === fingerprint) continue;
+      if (current) await this.stop(integration.id, current);
+      this.start(integration, fingerprint);
+    }
+  }
+
+  private start(integration: DingTalkIntegration, fingerprint: string): void {
+    const { options } = integration;
+    const accept = (event: Parameters<IntakeService['accept']>[1]) =>
+      runInIntegrationContext(integration, () => this.intake.accept(integration, event)).then(() => undefined);
+    const connection = new DingTalkStreamConnection({
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      gatewayUrl: this.config.streamGatewayUrl,
+      logger: this.logger,
+      onRobotMessage: (data) => accept(parseRobotMessage(data)),
+      onCardCallback: (data) => accept(parseCardCallback(data)),
+      onEvent: (headers, data) => accept(parseStreamEvent(headers, data)),
+    });
+    this.running.set(integration.id, { connection, fingerprint });
+    this.logger.log(`stream connection starting for integration ${integration.id}`);
+    connection.start().catch((error) => this.logger.warn(`stream connection for ${integration.id} failed to start: ${(error as Error).message}`));
+  }
+
+  private async stop(id: string, running: Running): Promise<void> {
+    this.running.delete(id);
+    await running.connection.stop().catch(() => undefined);
+  }
+}
+
+function fingerprintOf(options: DingTalkIntegrationOptions): string {
+  return createHash('sha256').update(`${options.clientId}\n${options.clientSecret}`).digest('hex');
+}

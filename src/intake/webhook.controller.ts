@@ -1,0 +1,93 @@
+import { Controller, Get, HttpCode, Inject, Logger, Param, Post, Req, UseFilters } from '@nestjs/common';
+import type { Request } from 'express';
+import type { PluginConfig } from '../config/plugin-config';
+import { DingTalkError } from '../errors';
+import { DingTalkErrorFilter } from '../http/error.filter';
+import { Public } from '../http/public.decorator';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { IntakeService } from './intake.service';
+import { IntegrationResolver } from './integration-resolver';
+import { runInIntegrationContext } from './request-context';
+import { verifyWebhook, type WebhookRequest } from './webhook-request';
+
+/**
+ * One public URL per integration for everything DingTalk POSTs in HTTP mode: robot messages,
+ * encrypted event callbacks and card callbacks. Verify, parse, hand over, answer — nothing slow
+ * happens before the answer (DingTalk wants it within 1500 ms).
+ */
+@Controller('dingtalk/webhook')
+@Public()
+@UseFilters(DingTalkErrorFilter)
+export class WebhookController {
+  private readonly logger = new Logger('DingTalkWebhook');
+
+  constructor(
+    private readonly integrations: IntegrationResolver,
+    private readonly intake: IntakeService,
+    @Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig,
+    @Inject(DINGTALK_CLOCK) private readonly now: () => number,
+  ) {}
+
+  /** Reachability probe for admins and load balancers; reveals nothing but that the URL is right. */
+  @Get(':integrationId')
+  async probe(@Param('integrationId') integrationId: string) {
+    const integration = await this.integrations.resolve(integrationId);
+    return { ok: true, provider: integration.provider, mode: integration.options.mode };
+  }
+
+  @Post(':integrationId')
+  @HttpCode(200)
+  async receive(@Param('integrationId') integrationId: string, @Req() request: Request) {
+    try {
+      return await this.handle(integrationId, toWebhookRequest(request));
+    } catch (error) {
+      const coded = error instanceof DingTalkError ? error : new DingTalkError('dingtalk_intake_unavailable', 'Could not store the event; DingTalk will retry.', 503);
+      this.logger.warn(`webhook rejected integration=${integrationId} code=${coded.code} status=${coded.httpStatus}`);
+      throw coded;
+    }
+  }
+
+  private async handle(integrationId: string, request: WebhookRequest & { bodyBytes: number }) {
+    // Size first: an oversized body is refused before any lookup or decrypt work (P5).
+    if (request.bodyBytes > this.config.webhook.bodyLimitBytes) {
+      throw new DingTalkError('dingtalk_body_too_large', `Request body exceeds ${this.config.webhook.bodyLimitBytes} bytes.`, 413);
+    }
+    const integration = await this.integrations.resolve(integrationId);
+    const verified = verifyWebhook(request, integration.options, {
+      now: this.now(),
+      eventWindowMs: this.config.webhook.eventWindowSeconds * 1000,
+    });
+    const outcome = await runInIntegrationContext(integration, () => this.intake.accept(integration, verified.event));
+    this.logger.debug(`webhook ${verified.type} integration=${integrationId} outcome=${outcome.status}`);
+    switch (verified.type) {
+      case 'event':
+        return verified.cipher.encryptReply('success');
+      case 'robot':
+        // The HTTP answer could carry a reply; ours always comes later, from the worker.
+        return { msgtype: 'empty' };
+      case 'card':
+        return {};
+    }
+  }
+}
+
+function toWebhookRequest(request: Request): WebhookRequest & { bodyBytes: number } {
+  const declared = Number(request.headers['content-length']);
+  const bodyBytes = Number.isFinite(declared) && declared >= 0 ? declared : Buffer.byteLength(JSON.stringify(request.body ?? ''));
+  return {
+    headers: flatten(request.headers),
+    query: flatten(request.query as Record<string, unknown>),
+    body: request.body,
+    bodyBytes,
+  };
+}
+
+/** Repeated headers or query keys are suspicious; the first value is taken, never an array. */
+function flatten(input: Record<string, unknown>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(input ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    out[key] = typeof first === 'string' ? first : undefined;
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { PluginConfig } from '../config/plugin-config';
+import type { DingTalkIntegrationOptions } from '../config/integration-options';
+import { DingTalkClient } from '../dingtalk/client';
+import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
+
+/**
+ * One DingTalk client per app credentials, so every caller in this process shares the app's token
+ * cache and its per-API rate budget (DingTalk counts calls per app, not per caller).
+ */
+@Injectable()
+export class DingTalkClientRegistry {
+  private readonly clients = new Map<string, DingTalkClient>();
+
+  constructor(@Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig) {}
+
+  forOptions(options: Pick<DingTalkIntegrationOptions, 'clientId' | 'clientSecret' | 'robotCode'>): DingTalkClient {
+    const key = createHash('sha256').update(`${options.clientId}\n${options.clientSecret}\n${options.robotCode ?? ''}`).digest('hex');
+    let client = this.clients.get(key);
+    if (!client) {
+      client = this.create(options);
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  /** A client that shares nothing, for checking credentials that are not saved yet. */
+  create(options: Pick<DingTalkIntegrationOptions, 'clientId' | 'clientSecret' | 'robotCode'>): DingTalkClient {
+    return new DingTalkClient({
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      robotCode: options.robotCode || options.clientId,
+      apiBaseUrl: this.config.apiBaseUrl,
+      oapiBaseUrl: this.config.oapiBaseUrl,
+      timeoutMs: this.config.requestTimeoutMs,
+    });
+  }
+}

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from './database';
+import { TABLES } from './entities/table-names';
+import { requirePositiveInteger, requireText } from './invalid-argument';
+import { toDate, toDateOrNull } from './sql-values';
+
+export interface ConversationBinding {
+  id: string;
+  sessionKey: string;
+  integrationId: string;
+  conversationId: string;
+  senderId: string;
+  xpertId: string;
+  /** The expert-side conversation / thread id that carries this session's history. */
+  threadId: string;
+  lastActiveAt: Date;
+  endedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface StartSessionInput {
+  integrationId: string;
+  conversationId: string;
+  senderId: string;
+  xpertId: string;
+  /** Defaults to a new uuid: a deterministic, fresh thread id for the threads API. */
+  threadId?: string;
+  now?: Date;
+}
+
+const T = TABLES.conversationBinding;
+const COLUMNS = `id, session_key, integration_id, conversation_id, sender_id, xpert_id, thread_id, last_active_at,
+  ended_at, created_at, updated_at`;
+
+/**
+ * Session key (integration:conversation:sender) → expert thread. Whether a session is still live
+ * (ended, or idle past the trigger's timeout) is the sessions service's decision; this class only
+ * stores the facts. Writes for one session come from that session's jobs, which the queue runs one
+ * at a time, so no two writers race on a key.
+ */
+export class ConversationBindingRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async get(sessionKey: string): Promise<ConversationBinding | null> {
+    const rows = await this.db.query(`SELECT ${COLUMNS} FROM ${T} WHERE session_key = $1`, [sessionKey]);
+    return rows.length === 1 ? toBinding(rows[0]) : null;
+  }
+
+  /** Starts a fresh session on the key: a new thread, active now, not ended. Replaces any earlier one. */
+  async start(sessionKey: string, input: StartSessionInput): Promise<ConversationBinding> {
+    requireText('sessionKey', sessionKey);
+    requireText('xpertId', input.xpertId);
+    const rows = await this.db.query(
+      `INSERT INTO ${T} (session_key, integration_id, conversation_id, sender_id, xpert_id, thread_id, last_active_at,
+                         ended_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, NULL, $7::timestamptz, $7::timestamptz)
+       ON CONFLICT (session_key) DO UPDATE
+          SET integration_id = EXCLUDED.integration_id,
+              conversation_id = EXCLUDED.conversation_id,
+              sender_id = EXCLUDED.sender_id,
+              xpert_id = EXCLUDED.xpert_id,
+              thread_id = EXCLUDED.thread_id,
+              last_active_at = EXCLUDED.last_active_at,
+              ended_at = NULL,
+              updated_at = EXCLUDED.updated_at
+       RETURNING ${COLUMNS}`,
+      [
+        sessionKey,
+        input.integrationId,
+        input.conversationId,
+        input.senderId,
+        input.xpertId,
+        input.threadId ?? randomUUID(),
+        input.now ?? new Date(),
+      ],
+    );
+    return toBinding(rows[0]);
+  }
+
+  /** Records the thread id the expert side assigned (e.g. the chat API's conversation id). */
+  async setThread(sessionKey: string, threadId: string): Promise<boolean> {
+    const rows = await this.db.query(`UPDATE ${T} SET thread_id = $2, updated_at = now() WHERE session_key = $1 RETURNING id`, [
+      sessionKey,
+      threadId,
+    ]);
+    return rows.length === 1;
+  }
+
+  /** Marks the session active at `now`; false when there is no live session on the key. */
+  async touch(sessionKey: string, now: Date): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE ${T} SET last_active_at = GREATEST(last_active_at, $2::timestamptz), updated_at = $2::timestamptz
+        WHERE session_key = $1 AND ended_at IS NULL RETURNING id`,
+      [sessionKey, now],
+    );
+    return rows.length === 1;
+  }
+
+  /** Ends the session (end-session action, idle timeout); the next message starts a new thread. */
+  async end(sessionKey: string, now: Date): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE ${T} SET ended_at = $2::timestamptz, updated_at = $2::timestamptz
+        WHERE session_key = $1 AND ended_at IS NULL RETURNING id`,
+      [sessionKey, now],
+    );
+    return rows.length === 1;
+  }
+
+  /** Most recently active sessions first. */
+  async list(limit = 100): Promise<ConversationBinding[]> {
+    requirePositiveInteger('limit', limit, 1000);
+    const rows = await this.db.query(`SELECT ${COLUMNS} FROM ${T} ORDER BY last_active_at DESC LIMIT $1`, [limit]);
+    return rows.map(toBinding);
+  }
+}
+
+function toBinding(row: Record<string, unknown>): ConversationBinding {
+  return {
+    id: String(row.id),
+    sessionKey: String(row.session_key),
+    integrationId: String(row.integration_id),
+    conversationId: String(row.conversation_id),
+    senderId: String(row.sender_id),
+    xpertId: String(row.xpert_id),
+    threadId: String(row.thread_id),
+    lastActiveAt: toDate(row.last_active_at),
+    endedAt: toDateOrNull(row.ended_at),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}

@@ -1,0 +1,34 @@
+import { Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
+import { TABLES } from './table-names';
+
+/**
+ * Every inbound event we accepted. The unique (integration_id, event_id) pair is the dedupe key that
+ * makes a redelivered event a no-op (P9); rows are purged by age, hence the received_at index.
+ * No message body is stored here.
+ */
+@Entity({ name: TABLES.inbox })
+@Unique('plugin_dingtalk_inbox_event_uq', ['integrationId', 'eventId'])
+@Index('plugin_dingtalk_inbox_received_at_idx', ['receivedAt'])
+export class InboxEntity {
+  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  id!: string;
+
+  @Column({ name: 'integration_id', type: 'text' })
+  integrationId!: string;
+
+  @Column({ name: 'event_id', type: 'text' })
+  eventId!: string;
+
+  /** What arrived: robot message, card action, event callback type, … */
+  @Column({ type: 'text' })
+  kind!: string;
+
+  @Column({ name: 'conversation_id', type: 'text', nullable: true })
+  conversationId!: string | null;
+
+  @Column({ name: 'sender_id', type: 'text', nullable: true })
+  senderId!: string | null;
+
+  @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
+  receivedAt!: Date;
+}

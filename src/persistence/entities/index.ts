@@ -1,0 +1,24 @@
+import { AggregateEntity } from './aggregate.entity';
+import { ConversationBindingEntity } from './conversation-binding.entity';
+import { HandoffEntity } from './handoff.entity';
+import { InboxEntity } from './inbox.entity';
+import { OutboxEntity } from './outbox.entity';
+import { TriggerBindingEntity } from './trigger-binding.entity';
+
+export * from './aggregate.entity';
+export * from './conversation-binding.entity';
+export * from './handoff.entity';
+export * from './inbox.entity';
+export * from './outbox.entity';
+export * from './table-names';
+export * from './trigger-binding.entity';
+
+/** The entity list of the plugin DataSource. */
+export const PLUGIN_ENTITIES = [
+  TriggerBindingEntity,
+  ConversationBindingEntity,
+  InboxEntity,
+  HandoffEntity,
+  AggregateEntity,
+  OutboxEntity,
+];

@@ -1,0 +1,61 @@
+import { Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
+import { TABLES } from './table-names';
+
+export type OutboxTargetType = 'user' | 'group' | 'webhook' | 'card';
+export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'recalled';
+
+/**
+ * Every message or card we send. The idempotency key makes a retried send reuse the stored result
+ * instead of posting twice (P15); process_query_key / out_track_id let update and recall find what
+ * they act on.
+ */
+@Entity({ name: TABLES.outbox })
+@Unique('plugin_dingtalk_outbox_idempotency_uq', ['idempotencyKey'])
+@Index('plugin_dingtalk_outbox_process_query_key_idx', ['integrationId', 'processQueryKey'])
+@Index('plugin_dingtalk_outbox_out_track_id_idx', ['integrationId', 'outTrackId'])
+export class OutboxEntity {
+  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  id!: string;
+
+  @Column({ name: 'idempotency_key', type: 'text' })
+  idempotencyKey!: string;
+
+  @Column({ name: 'integration_id', type: 'text' })
+  integrationId!: string;
+
+  @Column({ name: 'target_type', type: 'text' })
+  targetType!: OutboxTargetType;
+
+  @Column({ name: 'target_id', type: 'text' })
+  targetId!: string;
+
+  @Column({ name: 'message_kind', type: 'text' })
+  messageKind!: string;
+
+  @Column({ type: 'text', default: 'pending' })
+  status!: OutboxStatus;
+
+  @Column({ name: 'process_query_key', type: 'text', nullable: true })
+  processQueryKey!: string | null;
+
+  @Column({ name: 'out_track_id', type: 'text', nullable: true })
+  outTrackId!: string | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  request!: unknown;
+
+  @Column({ type: 'jsonb', nullable: true })
+  result!: unknown;
+
+  @Column({ type: 'text', nullable: true })
+  error!: string | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt!: Date;
+
+  @Column({ name: 'recalled_at', type: 'timestamptz', nullable: true })
+  recalledAt!: Date | null;
+}

@@ -1,0 +1,14 @@
+/**
+ * Every plugin table carries this prefix so it can never collide with a host table in the shared
+ * database, and an operator can see at a glance what belongs to the DingTalk plugin.
+ */
+export const TABLE_PREFIX = 'plugin_dingtalk_';
+
+export const TABLES = {
+  triggerBinding: `${TABLE_PREFIX}trigger_binding`,
+  conversationBinding: `${TABLE_PREFIX}conversation_binding`,
+  inbox: `${TABLE_PREFIX}inbox`,
+  handoff: `${TABLE_PREFIX}handoff`,
+  aggregate: `${TABLE_PREFIX}aggregate`,
+  outbox: `${TABLE_PREFIX}outbox`,
+} as const;

@@ -1,0 +1,75 @@
+import { clockParam, nowSql, type Clock } from './clock';
+import type { Queryable } from './database';
+import { TABLES } from './entities/table-names';
+import { insertHandoffJob } from './handoff.enqueue';
+import type { NewHandoffJob } from './handoff.types';
+import { invalidArgument, requireText } from './invalid-argument';
+import { toNumber } from './sql-values';
+
+export interface InboxAcceptInput<P = unknown> {
+  integrationId: string;
+  /** DingTalk's id of the event (msgId, event id, card callback id): the dedupe key per integration. */
+  eventId: string;
+  kind: string;
+  conversationId?: string | null;
+  senderId?: string | null;
+  /** The job to enqueue when (and only when) the event is new; it inherits integrationId. */
+  job: Omit<NewHandoffJob<P>, 'integrationId'>;
+}
+
+export interface InboxAcceptResult {
+  /** False for a redelivered event id: nothing was written. */
+  accepted: boolean;
+  jobId?: string;
+}
+
+/**
+ * The dedupe ledger of inbound events (P7, P9). Intake calls
+ * `db.tx((q) => inbox.accept(q, input))` and acknowledges DingTalk only after the commit.
+ */
+export class InboxRepository {
+  /** `db` is only needed for purging; accept() runs on the caller's transaction. */
+  constructor(
+    private readonly db?: Queryable,
+    private readonly now?: Clock,
+  ) {}
+
+  /**
+   * Records the event and enqueues its job, in the caller's transaction. A second delivery of the
+   * same (integration, event id) — sequential or concurrent — inserts nothing: ON CONFLICT DO NOTHING
+   * waits for a concurrent inserter's outcome, so exactly one transaction wins the row and the job.
+   */
+  async accept(q: Queryable, input: InboxAcceptInput): Promise<InboxAcceptResult> {
+    requireText('integrationId', input.integrationId);
+    requireText('eventId', input.eventId);
+    requireText('kind', input.kind);
+    const rows = await q.query<{ id: string }>(
+      `INSERT INTO ${TABLES.inbox} (integration_id, event_id, kind, conversation_id, sender_id, received_at)
+       VALUES ($1, $2, $3, $4, $5, ${nowSql(6)})
+       ON CONFLICT (integration_id, event_id) DO NOTHING
+       RETURNING id`,
+      [input.integrationId, input.eventId, input.kind, input.conversationId ?? null, input.senderId ?? null, clockParam(this.now)],
+    );
+    if (rows.length === 0) return { accepted: false };
+    const job = await insertHandoffJob(q, { ...input.job, integrationId: input.integrationId }, this.now);
+    return { accepted: true, jobId: job.id };
+  }
+
+  /** Deletes inbox rows received before `date`; returns how many. */
+  async purgeOlderThan(date: Date): Promise<number> {
+    if (!this.db) throw invalidArgument('InboxRepository needs a database to purge');
+    const rows = await this.db.query<{ n: unknown }>(
+      `WITH purged AS (DELETE FROM ${TABLES.inbox} WHERE received_at < $1::timestamptz RETURNING id)
+       SELECT count(*)::int AS n FROM purged`,
+      [date],
+    );
+    return toNumber(rows[0]?.n ?? 0);
+  }
+
+  /** Whether an event id was already accepted (for diagnostics and tests). */
+  async has(integrationId: string, eventId: string): Promise<boolean> {
+    if (!this.db) throw invalidArgument('InboxRepository needs a database to look events up');
+    const rows = await this.db.query(`SELECT 1 FROM ${TABLES.inbox} WHERE integration_id = $1 AND event_id = $2`, [integrationId, eventId]);
+    return rows.length > 0;
+  }
+}

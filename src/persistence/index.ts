@@ -1,0 +1,21 @@
+/**
+ * The plugin's persistence layer: its own DataSource on the host's database, versioned migrations,
+ * and SQL repositories. All SQL of the plugin lives under this folder.
+ */
+export * from './aggregate.repository';
+export * from './backoff';
+export * from './clock';
+export * from './conversation-binding.repository';
+export * from './data-source.factory';
+export * from './database';
+export * from './entities';
+export * from './fifo-mutex';
+export * from './handoff.enqueue';
+export * from './handoff.repository';
+export * from './handoff.types';
+export * from './inbox.repository';
+export * from './logger';
+export * from './migrations';
+export * from './migrator';
+export * from './outbox.repository';
+export * from './trigger-binding.repository';
