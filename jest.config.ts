@@ -8,10 +8,13 @@ const config: Config = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/test/reliability/', '/test/e2e/'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   maxWorkers: 1,
   testTimeout: 30000,
   setupFiles: ['reflect-metadata'],
+  // The SDK's CommonJS build require()s the ESM-only lodash-es, which Node >= 20.19 loads natively
+  // but Jest's module runtime cannot; lodash is the same library in CommonJS form.
+  moduleNameMapper: { '^lodash-es$': 'lodash', '^lodash-es/(.*)$': 'lodash/$1' },
 };
 
 export default config;

@@ -29,6 +29,8 @@ export interface HostHarnessOptions {
   /** Extra host-side pieces (the sandbox's page and fake Xpert API). */
   extra?: Pick<ModuleMetadata, 'controllers' | 'providers' | 'imports'>;
   logger?: LoggerService | LogLevel[] | false;
+  /** Integration records present before the server boots (as on a restart). */
+  integrations?: IntegrationInput[];
   /** Providers that replace the plugin's own (an injected clock, a fake port) in tests. */
   overrides?: Provider[];
 }
@@ -69,6 +71,7 @@ const JWT_SECRET = 'harness-jwt-secret';
 export async function startHost(options: HostHarnessOptions = {}): Promise<HostHarness> {
   const plugin = options.plugin ?? (await import('../../src/index')).default;
   const hostDataSource = await openHostDatabase(options.database ?? {});
+  for (const integration of options.integrations ?? []) await insertIntegration(hostDataSource, integration);
   const user: HarnessUser = { id: randomUUID(), tenantId: HARNESS_TENANT_ID, email: 'admin@example.com', password: 'admin', preferredLanguage: 'en' };
 
   const registered = registerPlugin(plugin, options.pluginConfig ?? {});

@@ -18,6 +18,7 @@ import { registerFileRoutes } from './routes/file-routes';
 import { registerRobotRoutes } from './routes/robot-routes';
 import { registerSessionRoutes } from './routes/session-routes';
 import { SessionStore } from './session-store';
+import { StreamGateway } from './stream-gateway';
 import { TokenStore } from './token-store';
 import type { RouteOptions, SimCall, SimHandler, SimLogger, SimMessage } from './types';
 
@@ -53,6 +54,8 @@ export interface DingTalkSimulator {
   readonly files: FileStore;
   readonly sessions: SessionStore;
   readonly events: EventEmitter;
+  /** Stream mode: `POST /v1.0/gateway/connections/open` and the WebSocket it hands out. */
+  readonly gateway: StreamGateway;
   now(): number;
   advanceTime(ms: number): void;
   /** Lifetime of newly issued (or extended) access tokens, in seconds. Default 7200. */
@@ -108,7 +111,12 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<D
   registerSessionRoutes(ctx);
   registerAdminRoutes(ctx, { list: () => router.calls(), clear: () => router.clearCalls() });
 
-  const server = createServer(router.handle);
+  const gateway = new StreamGateway({ validateApp: (id, secret) => apps.validate(id, secret) !== undefined, logger });
+  // The gateway answers its own open request; everything else is the OpenAPI router's.
+  const server = createServer((req, res) => {
+    if (!gateway.handleHttp(req, res)) void router.handle(req, res);
+  });
+  gateway.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
@@ -128,6 +136,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<D
     files,
     sessions,
     events,
+    gateway,
     now: () => clock.now(),
     advanceTime: (ms) => clock.advance(ms),
     setTokenTtl: (seconds) => tokens.setTtl(seconds),
@@ -151,6 +160,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<D
       }
       waits.clear();
       events.removeAllListeners();
+      await gateway.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

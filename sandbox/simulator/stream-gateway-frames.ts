@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** Types, frame builders and tiny HTTP helpers of the simulated Stream gateway (fact sheet §7). */
+/** Types and frame builders of the simulated Stream gateway (fact sheet §7c/§7d). */
 
 export interface GatewayLogger {
   debug(message: string): void;
@@ -133,41 +132,4 @@ export function isSuccessAck(type: FrameType, ack: { code: number; data: string 
   } catch {
     return false;
   }
-}
-
-const MAX_BODY_BYTES = 64 * 1024;
-
-export function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      try {
-        resolve(chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {});
-      } catch (error) {
-        reject(error);
-      }
-    });
-    req.on('error', reject);
-  });
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json;charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-/** New-family DingTalk error body (fact sheet §6b). */
-export function errorBody(code: string, message: string): Record<string, string> {
-  return { code, message, requestid: randomBytes(8).toString('hex') };
 }

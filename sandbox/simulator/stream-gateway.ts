@@ -4,13 +4,10 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   buildFrame,
-  errorBody,
   isSuccessAck,
   newConnectionId,
   newMessageId,
   parseAck,
-  readJsonBody,
-  sendJson,
   silentGatewayLogger,
   type AckRecord,
   type AckResult,
@@ -18,8 +15,9 @@ import {
   type FrameType,
   type GatewayLogger,
   type OpenRequestRecord,
-  type Subscription,
 } from './stream-gateway-frames';
+import { errorBody, TicketDesk, type Ticket } from './stream-gateway-tickets';
+import { AckWaiters, Watchers } from './stream-gateway-waiters';
 
 export * from './stream-gateway-frames';
 
@@ -36,13 +34,6 @@ export interface StreamGatewayOptions {
   ticketTtlMs?: number;
   wsPath?: string;
   now?: () => number;
-}
-
-interface Ticket {
-  clientId: string;
-  subscriptions: Subscription[];
-  ua: string;
-  expiresAt: number;
 }
 
 interface Connection {
@@ -64,11 +55,6 @@ interface Message {
   done: boolean;
 }
 
-interface AckWaiter {
-  resolve(result: AckResult): void;
-  timer: NodeJS.Timeout;
-}
-
 /**
  * The Stream half of the DingTalk simulator: `POST /v1.0/gateway/connections/open` hands out single-use
  * tickets, the WebSocket at `wsPath` accepts them and pushes frames shaped like DingTalk's (§7c).
@@ -82,29 +68,34 @@ export class StreamGateway {
   private readonly logger: GatewayLogger;
   private readonly now: () => number;
   private readonly wsPath: string;
-  private readonly tickets = new Map<string, Ticket>();
+  private readonly desk: TicketDesk;
+  private readonly waiters: AckWaiters;
+  private readonly watchers = new Watchers();
   private readonly conns = new Map<string, Connection>();
   private readonly messages = new Map<string, Message>();
-  private readonly waiters = new Map<string, Set<AckWaiter>>();
   private readonly systemTopics = new Map<string, string>();
   private readonly ackLog: AckRecord[] = [];
-  private readonly openLog: OpenRequestRecord[] = [];
-  private readonly connWatchers = new Set<() => void>();
   private readonly roundRobin = new Map<string, number>();
+  private closed = false;
 
-  constructor(private readonly options: StreamGatewayOptions) {
+  constructor(options: StreamGatewayOptions) {
     this.logger = options.logger ?? silentGatewayLogger;
     this.now = options.now ?? Date.now;
     this.wsPath = options.wsPath ?? '/connect';
+    this.waiters = new AckWaiters(options.ackTimeoutMs ?? 15000);
+    this.desk = new TicketDesk({
+      validateApp: options.validateApp,
+      endpoint: (req) => options.publicWsUrl?.() ?? `ws://${req.headers.host ?? '127.0.0.1'}${this.wsPath}`,
+      ticketTtlMs: options.ticketTtlMs ?? 90000,
+      now: this.now,
+    });
   }
 
   /** Routes `POST /v1.0/gateway/connections/open`; false for any other request. */
   handleHttp(req: IncomingMessage, res: ServerResponse): boolean {
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
     if (req.method !== 'POST' || path !== OPEN_CONNECTION_PATH) return false;
-    readJsonBody(req)
-      .then((body) => this.openConnection(req, res, body))
-      .catch(() => sendJson(res, 400, errorBody('InvalidParameter', 'request body must be JSON')));
+    void this.desk.handleOpen(req, res);
     return true;
   }
 
@@ -119,10 +110,8 @@ export class StreamGateway {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = new URL(req.url ?? '/', 'http://gateway');
     if (url.pathname !== this.wsPath) return false;
-    const key = url.searchParams.get('ticket') ?? '';
-    const ticket = this.tickets.get(key);
-    this.tickets.delete(key); // single use, even when expired
-    if (!ticket || ticket.expiresAt < this.now()) {
+    const ticket = this.desk.take(url.searchParams.get('ticket') ?? '');
+    if (!ticket || this.closed) {
       this.logger.debug('stream gateway: WebSocket refused (unknown, used or expired ticket)');
       const body = JSON.stringify(errorBody('InvalidTicket', 'ticket is invalid or already used'));
       socket.end(`HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
@@ -153,7 +142,7 @@ export class StreamGateway {
     if (!message) throw new Error(`stream gateway: unknown messageId ${messageId}`);
     message.done = false;
     message.deliveredTo = undefined;
-    const result = this.waitForAck(messageId);
+    const result = this.waiters.wait(messageId);
     this.deliver(message);
     return result;
   }
@@ -164,7 +153,7 @@ export class StreamGateway {
       this.openConns(clientId).map((conn) => {
         const messageId = newMessageId(this.now());
         this.systemTopics.set(messageId, 'ping');
-        const result = this.waitForAck(messageId);
+        const result = this.waiters.wait(messageId);
         this.sendFrame(conn, 'SYSTEM', messageId, 'ping', JSON.stringify({ opaque: randomUUID() }), {});
         return result;
       }),
@@ -211,12 +200,12 @@ export class StreamGateway {
   /** Resolves once at least `count` connections of the app are open at the same time. */
   waitForConnection(clientId: string, opts: { count?: number } = {}): Promise<ConnectionInfo[]> {
     const count = opts.count ?? 1;
-    return this.watch(() => (this.openConns(clientId).length >= count ? this.connections(clientId).filter((c) => c.open) : undefined));
+    return this.watchers.until(() => (this.openConns(clientId).length >= count ? this.connections(clientId).filter((c) => c.open) : undefined));
   }
 
   /** Resolves once the connection is closed (by either side). */
   waitForClosed(connectionId: string): Promise<ConnectionInfo> {
-    return this.watch(() => {
+    return this.watchers.until(() => {
       const conn = this.conns.get(connectionId);
       return conn && !conn.info.open ? structuredClone(conn.info) : undefined;
     });
@@ -226,8 +215,9 @@ export class StreamGateway {
     return this.ackLog.filter((a) => (!filter.messageId || a.messageId === filter.messageId) && (!filter.clientId || a.clientId === filter.clientId)).map((a) => ({ ...a }));
   }
 
+  /** Every open-connection request seen (secrets not kept), oldest first. */
   openRequests(clientId?: string): OpenRequestRecord[] {
-    return this.openLog.filter((r) => !clientId || r.clientId === clientId).map((r) => structuredClone(r));
+    return this.desk.requests(clientId);
   }
 
   /** Pushed messages of the app without a success ACK yet (delivered or queued). */
@@ -237,40 +227,10 @@ export class StreamGateway {
 
   /** Terminates every socket, resolves outstanding pushes with `{acked: false}`, clears timers. */
   async close(): Promise<void> {
+    this.closed = true;
     for (const conn of this.conns.values()) this.terminate(conn);
-    for (const [messageId, set] of this.waiters) {
-      for (const waiter of set) {
-        clearTimeout(waiter.timer);
-        waiter.resolve({ acked: false, messageId });
-      }
-    }
-    this.waiters.clear();
+    this.waiters.abandonAll();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-  }
-
-  private openConnection(req: IncomingMessage, res: ServerResponse, body: unknown): void {
-    const input = (body && typeof body === 'object' ? body : {}) as { clientId?: unknown; clientSecret?: unknown; subscriptions?: unknown; ua?: unknown };
-    const clientId = typeof input.clientId === 'string' ? input.clientId : '';
-    const subscriptions = Array.isArray(input.subscriptions)
-      ? input.subscriptions.filter((s): s is Subscription => !!s && typeof s.type === 'string' && typeof s.topic === 'string').map((s) => ({ type: s.type, topic: s.topic }))
-      : [];
-    const ua = typeof input.ua === 'string' ? input.ua : '';
-    const record = (status: number) => this.openLog.push({ clientId, subscriptions, ua, accept: req.headers.accept, status, at: this.now() });
-    if (!clientId || typeof input.clientSecret !== 'string' || !input.clientSecret) {
-      record(400);
-      sendJson(res, 400, errorBody('MissingParameter', 'clientId and clientSecret are required'));
-      return;
-    }
-    if (!this.options.validateApp(clientId, input.clientSecret)) {
-      record(401);
-      sendJson(res, 401, errorBody('InvalidAuthentication', 'clientId or clientSecret is invalid'));
-      return;
-    }
-    const ticket = randomUUID();
-    this.tickets.set(ticket, { clientId, subscriptions, ua, expiresAt: this.now() + (this.options.ticketTtlMs ?? 90000) });
-    record(200);
-    const endpoint = this.options.publicWsUrl?.() ?? `ws://${req.headers.host ?? '127.0.0.1'}${this.wsPath}`;
-    sendJson(res, 200, { endpoint, ticket });
   }
 
   private onOpen(ws: WebSocket, ticket: Ticket): void {
@@ -293,7 +253,7 @@ export class StreamGateway {
     for (const message of this.messages.values()) {
       if (message.clientId === info.clientId && !message.done && !message.deliveredTo) this.deliver(message);
     }
-    this.notifyWatchers();
+    this.watchers.notify();
   }
 
   private onUpstream(conn: Connection, raw: string): void {
@@ -313,12 +273,7 @@ export class StreamGateway {
       at: this.now(),
     });
     if (message && isSuccessAck(message.type, ack)) message.done = true;
-    const waiting = this.waiters.get(ack.messageId);
-    this.waiters.delete(ack.messageId);
-    for (const waiter of waiting ?? []) {
-      clearTimeout(waiter.timer);
-      waiter.resolve({ acked: true, messageId: ack.messageId, connectionId: conn.info.id, code: ack.code, message: ack.message, data: ack.data });
-    }
+    this.waiters.settle({ acked: true, messageId: ack.messageId, connectionId: conn.info.id, code: ack.code, message: ack.message, data: ack.data });
   }
 
   private push(input: { clientId: string; type: FrameType; topic: string; data: unknown; messageId?: string; extraHeaders: Record<string, string> }): Promise<AckResult> {
@@ -334,13 +289,14 @@ export class StreamGateway {
       done: false,
     };
     this.messages.set(messageId, message);
-    const result = this.waitForAck(messageId);
+    const result = this.waiters.wait(messageId);
     this.deliver(message);
     return result;
   }
 
   /** Sends to the next eligible connection, or leaves the message queued for the next one to open. */
   private deliver(message: Message): void {
+    if (this.closed) return;
     const eligible = this.openConns(message.clientId).filter(
       (c) => !c.info.draining && !c.info.stalled && c.info.subscriptions.some((s) => s.type === message.type && (message.type === 'EVENT' || s.topic === message.topic)),
     );
@@ -363,21 +319,6 @@ export class StreamGateway {
     this.logger.debug(`stream gateway: ${type} ${messageId} (${topic}) -> ${conn.info.id}`);
   }
 
-  private waitForAck(messageId: string): Promise<AckResult> {
-    return new Promise((resolve) => {
-      const set = this.waiters.get(messageId) ?? new Set<AckWaiter>();
-      this.waiters.set(messageId, set);
-      const waiter: AckWaiter = {
-        resolve,
-        timer: setTimeout(() => {
-          set.delete(waiter);
-          resolve({ acked: false, messageId });
-        }, this.options.ackTimeoutMs ?? 15000),
-      };
-      set.add(waiter);
-    });
-  }
-
   private terminate(conn: Connection): void {
     this.markClosed(conn);
     conn.ws.terminate();
@@ -396,28 +337,11 @@ export class StreamGateway {
         this.deliver(message);
       }
     }
-    this.notifyWatchers();
+    this.watchers.notify();
   }
 
   private openConns(clientId: string): Connection[] {
     return [...this.conns.values()].filter((c) => c.info.clientId === clientId && c.info.open && c.ws.readyState === c.ws.OPEN);
-  }
-
-  private watch<T>(check: () => T | undefined): Promise<T> {
-    return new Promise((resolve) => {
-      const run = () => {
-        const value = check();
-        if (value === undefined) return;
-        this.connWatchers.delete(run);
-        resolve(value);
-      };
-      this.connWatchers.add(run);
-      run();
-    });
-  }
-
-  private notifyWatchers(): void {
-    for (const run of [...this.connWatchers]) run();
   }
 }
 

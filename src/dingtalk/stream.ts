@@ -161,9 +161,7 @@ export class DingTalkStreamConnection {
 
   private createConnection(): Connection {
     const o = this.options;
-    // Hooks fire only after the socket exists, by which time `connection` is assigned.
-    // eslint-disable-next-line prefer-const
-    let connection: Connection;
+    // The hooks refer to `connection` (declared below); they only fire once the socket exists.
     const client = new GatewayStreamClient({
       clientId: o.clientId,
       clientSecret: o.clientSecret,
@@ -179,7 +177,7 @@ export class DingTalkStreamConnection {
         onBadFrame: (error) => this.logger.warn(`DingTalk stream: unreadable frame on connection ${connection.id} (${describeStreamError(error, [o.clientSecret])})`),
       },
     });
-    connection = { id: this.nextId++, client, established: false, closed: false };
+    const connection: Connection = { id: this.nextId++, client, established: false, closed: false };
     // registerCallbackListener also adds the CALLBACK subscription sent with the open request.
     for (const topic of [TOPIC_ROBOT, TOPIC_CARD]) {
       connection.client.registerCallbackListener(topic, (message) => void this.dispatcher.handleCallback(connection.client, message));

@@ -56,13 +56,22 @@ async function openOnPglite(options: OpenTestDatabaseOptions): Promise<TestDatab
   }
 }
 
-async function openOnServer(url: string, options: OpenTestDatabaseOptions): Promise<TestDatabase> {
+/** A fresh, uniquely named database on the server at `url`; `drop()` removes it again. */
+export async function createServerDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `dingtalk_test_${randomBytes(6).toString('hex')}`;
   await withAdmin(url, (admin) => admin.query(`CREATE DATABASE ${name}`));
   const target = new URL(url);
   target.pathname = `/${name}`;
-  const hostOptions: DataSourceOptions = { type: 'postgres', url: target.toString() };
-  const drop = () => withAdmin(url, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  const drop = async () => {
+    await withAdmin(url, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  };
+  return { url: target.toString(), drop };
+}
+
+async function openOnServer(url: string, options: OpenTestDatabaseOptions): Promise<TestDatabase> {
+  const created = await createServerDatabase(url);
+  const hostOptions: DataSourceOptions = { type: 'postgres', url: created.url };
+  const drop = created.drop;
   try {
     const opened = await openPlugin(hostOptions, options);
     return {

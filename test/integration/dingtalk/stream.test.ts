@@ -398,6 +398,78 @@ describe('DingTalkStreamConnection against the simulated gateway', () => {
   });
 });
 
+describe('reconnect pacing (one attempt in flight, capped exponential backoff)', () => {
+  /** Timers that record each requested delay and the most retry timers ever pending at once. */
+  function pacingTimers(limit: number) {
+    const timers = trackedTimers();
+    const delays: number[] = [];
+    const reached = deferred();
+    let maxPending = 0;
+    return {
+      delays,
+      reached,
+      pending: timers.pending,
+      maxPending: () => maxPending,
+      clearTimeout: timers.clearTimeout,
+      setTimeout: (callback: () => void, ms: number) => {
+        delays.push(ms);
+        const handle = timers.setTimeout(callback, ms);
+        maxPending = Math.max(maxPending, timers.pending.size);
+        if (delays.length === limit) reached.resolve();
+        return handle;
+      },
+    };
+  }
+
+  const pacing = { backoff: { baseMs: 10, maxMs: 40 }, random: () => 0.5 };
+  // failures 1, 2, 3, 4 -> 0.5 * min(40, 10 * 2^n)
+  const expectedDelays = [10, 20, 20, 20];
+
+  it('backs off when the gateway is unreachable', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+    const timers = pacingTimers(expectedDelays.length);
+    const connection = connect(newApp(), { ...pacing, ...timers, gatewayUrl: `http://127.0.0.1:${port}/v1.0/gateway/connections/open` });
+    const first = await connection.start();
+    expect(first.state).toBe('reconnecting');
+    expect(first.lastError).toMatch(/dingtalk_stream_gateway_unreachable.*ECONNREFUSED/);
+    await timers.reached.promise;
+    await connection.stop();
+    expect(timers.delays).toEqual(expectedDelays);
+    expect(timers.maxPending()).toBe(1);
+    expect(timers.pending.size).toBe(0);
+  });
+
+  it('does not double-schedule when the WebSocket handshake is refused (the SDK 2.1.5 storm path)', async () => {
+    // A gateway whose tickets are already expired: open succeeds, the upgrade answers 401.
+    const refusing = new StreamGateway({ validateApp: (id, secret) => secret === secretOf(id), ticketTtlMs: -1 });
+    const refusingServer = http.createServer((req, res) => void (refusing.handleHttp(req, res) || res.writeHead(404).end()));
+    refusing.attach(refusingServer);
+    await new Promise<void>((resolve) => refusingServer.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(refusingServer.address() as AddressInfo).port}/v1.0/gateway/connections/open`;
+    try {
+      const app = newApp();
+      const timers = pacingTimers(expectedDelays.length);
+      const connection = connect(app, { ...pacing, ...timers, gatewayUrl: url });
+      const first = await connection.start();
+      expect(first.state).toBe('reconnecting');
+      expect(first.lastError).toMatch(/401/);
+      await timers.reached.promise;
+      await connection.stop();
+      expect(timers.delays).toEqual(expectedDelays);
+      expect(timers.maxPending()).toBe(1);
+      // One open request per attempt: the first plus one per retry that fired before stop().
+      expect(refusing.openRequests(app)).toHaveLength(expectedDelays.length);
+    } finally {
+      await refusing.close();
+      await new Promise<void>((resolve) => refusingServer.close(() => resolve()));
+    }
+  });
+});
+
 describe('StreamGateway wire behaviour', () => {
   async function openTicket(clientId: string, subscriptions: Array<{ type: string; topic: string }>) {
     const res = await fetch(gatewayUrl, {

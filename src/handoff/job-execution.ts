@@ -1,0 +1,150 @@
+import { backoffDelay, type HandoffJob, type HandoffRepository, type PersistenceLogger } from '../persistence';
+import { DingTalkError, isDingTalkError } from '../errors';
+import { PermanentJobError, type JobHandler } from './job-handler.port';
+
+/** How one run of a job ended, as the worker recorded it. */
+export type JobOutcome =
+  /** The handler resolved and the job is done. */
+  | 'completed'
+  /** The handler threw; the job is queued again with a backoff delay. */
+  | 'retried'
+  /** Permanent failure, unknown kind, or the last attempt failed: dead letter with its last error. */
+  | 'dead'
+  /** Our lease was taken away while it ran (reclaimed by another replica); nothing was recorded. */
+  | 'lost'
+  /** Still running when the shutdown grace period ended: aborted and handed back to the queue. */
+  | 'released'
+  /** Recording the outcome failed (database down); the lease expires and the job comes back (P12). */
+  | 'unrecorded';
+
+/** Last errors are for operators reading a dead letter; a runaway message must not bloat the row. */
+export const MAX_LAST_ERROR_CHARS = 2000;
+
+/** Retry delays: capped exponential with full jitter (`backoffDelay`). */
+export interface RetryPolicy {
+  baseMs: number;
+  maxMs: number;
+}
+
+/** One claimed job while this worker runs it. */
+export class RunningJob {
+  readonly controller = new AbortController();
+  /** Settles when the run is over and its outcome recorded; never rejects. */
+  done: Promise<JobOutcome> = Promise.resolve<JobOutcome>('unrecorded');
+  /** The handler has returned: a heartbeat that now finds no lease is racing our own final UPDATE. */
+  settling = false;
+  /** Lease lost: whatever the handler does now must not be recorded (someone else owns the job). */
+  lost = false;
+  /** Shutdown gave up on it: it is released to the queue, so its failure must not burn an attempt. */
+  abandoned = false;
+
+  constructor(readonly job: HandoffJob) {}
+
+  /** Still ours to heartbeat. */
+  get live(): boolean {
+    return !this.settling && !this.lost && !this.abandoned;
+  }
+}
+
+export interface JobExecutorDeps {
+  queue: HandoffRepository;
+  handlers: ReadonlyMap<string, JobHandler>;
+  owner: string;
+  retry: RetryPolicy;
+  random?: () => number;
+  /** DingTalkError codes that no retry can fix (e.g. a missing permission): dead-letter at once. */
+  permanentErrorCodes: ReadonlySet<string>;
+  logger: PersistenceLogger;
+}
+
+/**
+ * Runs one claimed job through its handler and records the result in the queue. Kept apart from the
+ * worker's loop so the rules "what counts as done, retry, dead" live in one small place.
+ */
+export class JobExecutor {
+  constructor(private readonly deps: JobExecutorDeps) {}
+
+  async execute(run: RunningJob): Promise<JobOutcome> {
+    const { job } = run;
+    const handler = this.deps.handlers.get(job.kind);
+    try {
+      if (!handler) {
+        // A job nobody can run would otherwise retry until it dies; say so in the dead letter now.
+        const error = new PermanentJobError('dingtalk_job_kind_unknown', `No handler is registered for job kind "${job.kind}".`);
+        run.settling = true;
+        return await this.recordFailure(run, error, true);
+      }
+      let failure: { error: unknown } | undefined;
+      try {
+        await handler.handle(job, { signal: run.controller.signal, owner: this.deps.owner });
+      } catch (error) {
+        failure = { error };
+      }
+      run.settling = true;
+      // Even a successful handler must not complete a job it no longer owns: the same owner may
+      // already have re-claimed it, and completing would cut that newer run short.
+      if (run.lost) return 'lost';
+      if (!failure) return await this.recordSuccess(run);
+      // An aborted run at shutdown is released, not failed: interrupted work costs no attempt (P14).
+      if (run.abandoned) return 'released';
+      return await this.recordFailure(run, failure.error, this.isPermanent(failure.error));
+    } catch (error) {
+      // The queue update itself failed. The job keeps our lease until it expires, then comes back.
+      this.deps.logger.warn(`handoff job ${job.id} (${job.kind}): could not record its outcome: ${describeJobError(error, 300)}`);
+      return 'unrecorded';
+    }
+  }
+
+  private async recordSuccess(run: RunningJob): Promise<JobOutcome> {
+    if (await this.deps.queue.complete(run.job.id, this.deps.owner)) return 'completed';
+    if (run.abandoned) return 'released';
+    this.deps.logger.warn(`handoff job ${run.job.id} (${run.job.kind}) finished after its lease was lost; result not recorded`);
+    return 'lost';
+  }
+
+  private async recordFailure(run: RunningJob, error: unknown, permanent: boolean): Promise<JobOutcome> {
+    const { job } = run;
+    const text = describeJobError(error);
+    const retryInMs = permanent ? undefined : backoffDelay(job.attempts, { ...this.deps.retry, random: this.deps.random });
+    const failed = await this.deps.queue.fail(job.id, this.deps.owner, text, permanent ? { dead: true } : { retryInMs });
+    if (!failed) return 'lost';
+    // Message text of errors is ours (DingTalkError never carries bodies); payloads are never logged.
+    const attempt = `attempt ${job.attempts}/${job.maxAttempts}`;
+    if (failed.status === 'dead') {
+      this.deps.logger.error(`handoff job ${job.id} (${job.kind}) is dead after ${attempt}: ${describeJobError(error, 300)}`);
+      return 'dead';
+    }
+    this.deps.logger.warn(`handoff job ${job.id} (${job.kind}) ${attempt} failed, retry in ${retryInMs} ms: ${describeJobError(error, 300)}`);
+    return 'retried';
+  }
+
+  private isPermanent(error: unknown): boolean {
+    if (error instanceof PermanentJobError) return true;
+    return isDingTalkError(error) && this.deps.permanentErrorCodes.has(error.code);
+  }
+}
+
+/** The reason an abort carries, so a handler can tell shutdown from a lost lease. */
+export function abortReason(kind: 'shutdown' | 'lease_lost', jobId: string): DingTalkError {
+  return kind === 'shutdown'
+    ? new DingTalkError('dingtalk_worker_shutdown', `Handoff job ${jobId} was interrupted by a worker shutdown; it goes back to the queue.`, 503)
+    : new DingTalkError('dingtalk_job_lease_lost', `Handoff job ${jobId} lost its lease (another worker reclaimed it); stop working on it.`, 409);
+}
+
+/**
+ * The last-error text of a failed run: code or name plus message, never a stack or the payload,
+ * whitespace-trimmed and cut to `max` characters.
+ */
+export function describeJobError(error: unknown, max = MAX_LAST_ERROR_CHARS): string {
+  let text: string;
+  if (typeof error === 'object' && error !== null && typeof (error as Error).message === 'string') {
+    const { name, message } = error as Error;
+    const code = (error as { code?: unknown }).code;
+    const label = typeof code === 'string' && code !== '' ? code : name || 'Error';
+    text = `${label}: ${message}`;
+  } else {
+    text = typeof error === 'string' ? error : `non-error value thrown (${typeof error})`;
+  }
+  text = text.trim();
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

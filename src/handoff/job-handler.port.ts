@@ -1,0 +1,34 @@
+import type { HandoffJob } from '../persistence';
+
+/** What the worker gives a handler besides the job. */
+export interface JobContext {
+  /** Aborted when the worker shuts down past its grace period or the lease is lost. */
+  signal: AbortSignal;
+  /** Worker identity (also the lease owner). */
+  owner: string;
+}
+
+/**
+ * One kind of queued work (`message`, `flush`, `dispatch`, `end_session`, `resume`, `card_action`,
+ * `platform_event`, …). Resolve = done. Throw = retry later with backoff, unless the error is a
+ * `PermanentJobError` (or a DingTalkError whose code is listed as permanent), which dead-letters at
+ * once with its message as the last error.
+ */
+export interface JobHandler<P = unknown> {
+  readonly kind: string;
+  handle(job: HandoffJob<P>, context: JobContext): Promise<void>;
+}
+
+/** A failure that no retry can fix (bad payload, unknown kind): dead-letter now. */
+export class PermanentJobError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PermanentJobError';
+  }
+}
+
+/** Nest multi-provider style token: every handler is registered under it. */
+export const JOB_HANDLERS = Symbol.for('xpert.plugin.dingtalk.jobHandlers');

@@ -1,0 +1,27 @@
+import type { OutgoingMessage } from './reply-message';
+import type { SentMessage } from './message.sender';
+
+/**
+ * How an answer's text reaches the chat while the expert is still talking: as markdown messages
+ * (`MarkdownAnswerStream`) or as one AI card updated in place (`CardAnswerStream`). The session feeds
+ * it in event order and awaits each call, so a slow DingTalk slows the expert's stream down (the
+ * runner awaits `onEvent`) instead of queueing text in memory.
+ */
+export interface AnswerStream {
+  text(delta: string): Promise<void>;
+  /** `title` is what the user may be shown (the tool's title, else its name). */
+  toolStart(id: string, title: string): Promise<void>;
+  toolEnd(id: string): Promise<void>;
+  /** The run is over: everything not yet shown goes out now. */
+  close(outcome: AnswerOutcome): Promise<void>;
+}
+
+export type AnswerOutcome = 'done' | 'interrupted' | 'error';
+
+/** Sends one message of this answer's conversation under an idempotency key. */
+export type SendFn = (key: string, message: OutgoingMessage, options?: { mention?: boolean }) => Promise<SentMessage>;
+
+/** Key of the n-th markdown chunk of an answer (counted across the whole answer). */
+export function segmentKey(key: string, n: number): string {
+  return `${key}:seg:${n}`;
+}

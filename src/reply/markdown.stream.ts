@@ -1,0 +1,72 @@
+import { splitMarkdown } from '../dingtalk/outbound';
+import type { Language } from '../i18n';
+import { segmentKey, type AnswerOutcome, type AnswerStream, type SendFn } from './answer-stream';
+import { markdown, titleFor } from './reply-message';
+
+export interface MarkdownAnswerStreamDeps {
+  key: string;
+  send: SendFn;
+  language: Language;
+  chunkBytes: number;
+  /** @ the asker on the answer's first message (group webhook sends). */
+  mentionFirst: boolean;
+}
+
+/**
+ * Plain robot messages cannot be edited (fact sheet §4), so the answer goes out in segments at
+ * natural boundaries only: the text so far when a tool starts (the user sees progress before a slow
+ * tool), and the rest when the run ends. Never by timer, so no sentence is cut in half.
+ *
+ * Each segment is split with `splitMarkdown` (never truncated) and every chunk is its own message
+ * keyed `${key}:seg:${n}`, n counting chunks across the whole answer. The same answer therefore maps
+ * to the same keys, and a retried job skips every chunk the first attempt delivered (P15).
+ */
+export class MarkdownAnswerStream implements AnswerStream {
+  private pending = '';
+  private next = 0;
+  private mentioned = false;
+
+  constructor(private readonly deps: MarkdownAnswerStreamDeps) {}
+
+  /** Chunks numbered so far (the next chunk's n). */
+  get segmentsUsed(): number {
+    return this.next;
+  }
+
+  async text(delta: string): Promise<void> {
+    this.pending += delta;
+  }
+
+  async toolStart(): Promise<void> {
+    await this.flush();
+  }
+
+  async toolEnd(): Promise<void> {
+    // Nothing to show: the text after the tool goes out at the next boundary.
+  }
+
+  async close(_outcome: AnswerOutcome): Promise<void> {
+    await this.flush();
+  }
+
+  /**
+   * Sends what is pending. Whitespace-only text stays pending (DingTalk refuses a blank message, and
+   * keeping it preserves the exact text for the next segment); at the end it is simply not shown.
+   */
+  async flush(): Promise<void> {
+    if (this.pending.trim() === '') return;
+    const text = this.pending;
+    const chunks = splitMarkdown(text, { maxBytes: this.deps.chunkBytes });
+    for (const chunk of chunks) {
+      const n = this.next;
+      // Numbered even when blank, so the numbering depends on the text alone.
+      this.next += 1;
+      if (chunk.trim() === '') continue;
+      const mention = this.deps.mentionFirst && !this.mentioned;
+      this.mentioned = true;
+      await this.deps.send(segmentKey(this.deps.key, n), markdown(titleFor(chunk, this.deps.language), chunk), { mention });
+    }
+    // Cleared only after every chunk went out: a failed send rethrows and the job retries the answer.
+    this.pending = '';
+  }
+}

@@ -1,0 +1,43 @@
+import type { ExpertRunResult, ExpertStreamEvent } from '../runner/expert-runner.port';
+
+/** Where an answer goes: the conversation a message came from (all from the trusted inbound event). */
+export interface ReplyTarget {
+  integrationId: string;
+  conversationType: 'private' | 'group';
+  /** openConversationId for groups; the 1:1 conversation id for private chats. */
+  conversationId: string;
+  /** userId of the person who wrote (1:1 OpenAPI sends and @-mentions in groups). */
+  senderStaffId?: string;
+  senderNick?: string;
+  /** Only used while valid AND on the configured DingTalk host (P19). */
+  sessionWebhook?: string;
+  sessionWebhookExpiresAt?: number;
+  language: 'zh-Hans' | 'en';
+}
+
+/** Links the final message and interrupt prompts carry. */
+export interface ReplyActions {
+  /** Signed "End conversation" link (omit to send no such action). */
+  endUrl?: string;
+  /** Signed Confirm / Reject links for an interrupted run. */
+  confirmUrl?: string;
+  rejectUrl?: string;
+}
+
+/**
+ * One answer being streamed back. `key` makes every send idempotent: segment n of an answer is
+ * stored in the outbox under `${key}:seg:${n}` (and the card under `${key}:card`), so a retried job
+ * never posts a segment twice (P15).
+ */
+export interface ReplySession {
+  /** Feed every runner event in order. */
+  onEvent(event: ExpertStreamEvent): Promise<void>;
+  /** After the run resolved: flush the rest, finalize the card, add the actions. */
+  finish(result: ExpertRunResult, actions: ReplyActions): Promise<void>;
+}
+
+export interface ReplyPort {
+  open(target: ReplyTarget, key: string): Promise<ReplySession>;
+  /** One short message (not connected, session ended, expert error), idempotent by key. */
+  notice(target: ReplyTarget, key: string, text: string, actions?: ReplyActions): Promise<void>;
+}
