@@ -29,6 +29,10 @@ export interface HostHarnessOptions {
   /** Extra host-side pieces (the sandbox's page and fake Xpert API). */
   extra?: Pick<ModuleMetadata, 'controllers' | 'providers' | 'imports'>;
   logger?: LoggerService | LogLevel[] | false;
+  /** Raw Express routes mounted ahead of the body parsers and the Nest routes (sandbox pages, fake APIs). */
+  configure?: (app: NestExpressApplication) => void;
+  /** Listen address; loopback by default. */
+  hostname?: string;
   /** Integration records present before the server boots (as on a restart). */
   integrations?: IntegrationInput[];
   /** Providers that replace the plugin's own (an injected clock, a fake port) in tests. */
@@ -82,6 +86,7 @@ export async function startHost(options: HostHarnessOptions = {}): Promise<HostH
     bodyParser: false,
     logger: options.logger === undefined ? ['error', 'warn'] : options.logger,
   });
+  options.configure?.(app);
   // The host parses JSON up to 50 MB and XML as text; the plugin must enforce its own smaller limit.
   app.useBodyParser('json', { limit: '50mb' });
   app.useBodyParser('text', { type: ['text/xml', 'application/xml'], limit: '50mb' });
@@ -90,7 +95,7 @@ export async function startHost(options: HostHarnessOptions = {}): Promise<HostH
   const contextMiddleware = new RequestContextMiddleware();
   app.use((req: any, res: any, next: () => void) => contextMiddleware.use(req, res, next));
   app.enableShutdownHooks();
-  await app.listen(options.port ?? 0, '127.0.0.1');
+  await app.listen(options.port ?? 0, options.hostname ?? '127.0.0.1');
   const address = app.getHttpServer().address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : options.port}`;
 

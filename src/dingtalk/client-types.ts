@@ -179,7 +179,10 @@ export interface DingTalkDepartment {
 }
 
 /** Body of a sessionWebhook post (custom-robot shapes: text, markdown, actionCard, link, feedCard). */
-export type SessionWebhookBody = { msgtype: string } & Record<string, unknown>;
+/** A session-webhook body (built by `outbound.ts` webhook builders); any msgtype DingTalk accepts. */
+export interface SessionWebhookBody {
+  msgtype: string;
+}
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 

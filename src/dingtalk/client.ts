@@ -227,7 +227,7 @@ export class DingTalkClient {
    * Posts a reply to a sessionWebhook. No token is needed. The caller must have checked the URL
    * with `isAllowedSessionWebhook` — this method trusts it.
    */
-  async postToSessionWebhook(url: string, body: SessionWebhookBody): Promise<void> {
+  async postToSessionWebhook<B extends SessionWebhookBody>(url: string, body: B): Promise<void> {
     let parsed: URL;
     try {
       parsed = new URL(url);

@@ -141,7 +141,7 @@ export function describeJobError(error: unknown, max = MAX_LAST_ERROR_CHARS): st
     const { name, message } = error as Error;
     const code = (error as { code?: unknown }).code;
     const label = typeof code === 'string' && code !== '' ? code : name || 'Error';
-    text = `${label}: ${message}`;
+    text = `${label}: ${message.trim()}`;
   } else {
     text = typeof error === 'string' ? error : `non-error value thrown (${typeof error})`;
   }

@@ -6,7 +6,7 @@ import { robotMessageDropReason } from '../dingtalk/inbound';
 import type { DingTalkIntegration } from './integration-resolver';
 import { sessionKeyFor } from './session-key';
 
-export type JobKind = 'message' | 'card_action' | 'platform_event' | 'end_session';
+export type JobKind = 'message' | 'card_action' | 'platform_event' | 'end_session' | 'resume';
 
 /** A signed end-session (or confirm/reject) link that was opened: it takes the same path as events. */
 export interface ActionEvent {
@@ -43,7 +43,7 @@ export class IntakeService {
     }
     const record = toInboxRecord(integration.id, event);
     const db = await this.database.open();
-    const result = await db.tx((q) => this.inbox.accept(q, record));
+    const result = await this.inbox.acceptAtomic(db, record);
     return result.accepted && result.jobId ? { status: 'accepted', jobId: result.jobId } : { status: 'duplicate' };
   }
 }
@@ -71,9 +71,16 @@ function toInboxRecord(integrationId: string, event: Exclude<InboundEvent, { kin
         integrationId,
         eventId: event.eventId,
         kind: 'action',
-        job: { kind: (event.action === 'dingtalk:end' ? 'end_session' : 'card_action') as JobKind, sessionKey: event.sessionKey, payload: { integrationId, event } },
+        job: { kind: actionJobKind(event.action), sessionKey: event.sessionKey, payload: { integrationId, event } },
       };
     case 'platform_event':
       return { integrationId, eventId: event.eventId, kind: 'platform_event', job: { kind: 'platform_event' as JobKind, payload: { integrationId, event } } };
   }
+}
+
+/** Signed-link actions: end the session, or answer a pending confirmation (resume); others go to card_action. */
+function actionJobKind(action: string): JobKind {
+  if (action === 'dingtalk:end') return 'end_session';
+  if (action === 'dingtalk:confirm' || action === 'dingtalk:reject') return 'resume';
+  return 'card_action';
 }

@@ -3,8 +3,9 @@ import type { Queryable } from './database';
 import { TABLES } from './entities/table-names';
 import { insertHandoffJob } from './handoff.enqueue';
 import type { NewHandoffJob } from './handoff.types';
-import { invalidArgument, requireText } from './invalid-argument';
-import { toNumber } from './sql-values';
+import { DEFAULT_MAX_ATTEMPTS } from './handoff.types';
+import { invalidArgument, requirePositiveInteger, requireText } from './invalid-argument';
+import { jsonParam, toNumber } from './sql-values';
 
 export interface InboxAcceptInput<P = unknown> {
   integrationId: string;
@@ -53,6 +54,43 @@ export class InboxRepository {
     if (rows.length === 0) return { accepted: false };
     const job = await insertHandoffJob(q, { ...input.job, integrationId: input.integrationId }, this.now);
     return { accepted: true, jobId: job.id };
+  }
+
+  /**
+   * The same as `db.tx(q => accept(q, input))` in ONE statement: the inbox insert and the job insert
+   * are two CTE parts of a single INSERT, which PostgreSQL runs atomically without BEGIN/COMMIT round
+   * trips. This is the intake hot path (DingTalk waits for the answer).
+   */
+  async acceptAtomic(db: Queryable, input: InboxAcceptInput): Promise<InboxAcceptResult> {
+    requireText('integrationId', input.integrationId);
+    requireText('eventId', input.eventId);
+    requireText('kind', input.kind);
+    requireText('job.kind', input.job.kind);
+    const maxAttempts = requirePositiveInteger('job.maxAttempts', input.job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 1000);
+    const rows = await db.query<{ id: string }>(
+      `WITH inboxed AS (
+         INSERT INTO ${TABLES.inbox} (integration_id, event_id, kind, conversation_id, sender_id, received_at)
+         VALUES ($1, $2, $3, $4, $5, ${nowSql(6)})
+         ON CONFLICT (integration_id, event_id) DO NOTHING
+         RETURNING id)
+       INSERT INTO ${TABLES.handoff} (kind, integration_id, session_key, payload, max_attempts, run_at, created_at, updated_at)
+       SELECT $7, $1, $8, $9::jsonb, $10::int, COALESCE($11::timestamptz, ${nowSql(6)}), ${nowSql(6)}, ${nowSql(6)} FROM inboxed
+       RETURNING id`,
+      [
+        input.integrationId,
+        input.eventId,
+        input.kind,
+        input.conversationId ?? null,
+        input.senderId ?? null,
+        clockParam(this.now),
+        input.job.kind,
+        input.job.sessionKey ?? null,
+        jsonParam(input.job.payload ?? {}),
+        maxAttempts,
+        input.job.runAt ?? null,
+      ],
+    );
+    return rows.length === 0 ? { accepted: false } : { accepted: true, jobId: String(rows[0].id) };
   }
 
   /** Deletes inbox rows received before `date`; returns how many. */

@@ -5,14 +5,15 @@ import type { ReplyActions } from './reply.port';
 
 /**
  * The messages that close a turn, localized. Pure: the same input gives the same message, so a
- * retried job's send under the same key is a true repeat.
+ * retried job's send under the same key is a true repeat. Our own short texts double as the title
+ * (what the chat list and the notification show); only free text gets a derived title.
  */
 
 /** After a normal answer: the "End conversation" link, or nothing when the engine gave none. */
 export function endOfAnswerMessage(language: Language, actions: ReplyActions): OutgoingMessage | undefined {
   if (!actions.endUrl) return undefined;
   const text = t(language, 'reply.finalHint');
-  return actionCard(titleFor(text, language), text, [{ title: t(language, 'reply.endConversation'), url: actions.endUrl }]);
+  return actionCard(text, text, [{ title: t(language, 'reply.endConversation'), url: actions.endUrl }]);
 }
 
 /** The run waits for a human decision: what it wants to do, with Confirm / Reject links. */
@@ -22,13 +23,13 @@ export function interruptMessage(language: Language, prompt: string | undefined,
   const buttons: MessageButton[] = [];
   if (actions.confirmUrl) buttons.push({ title: t(language, 'reply.confirm'), url: actions.confirmUrl });
   if (actions.rejectUrl) buttons.push({ title: t(language, 'reply.reject'), url: actions.rejectUrl });
-  return actionCard(titleFor(title, language), text, buttons);
+  return actionCard(title, text, buttons);
 }
 
 /** The expert failed: say so briefly instead of leaving the user waiting (no internals shown). */
 export function expertErrorMessage(language: Language): OutgoingMessage {
   const text = t(language, 'reply.expertError');
-  return markdown(titleFor(text, language), text);
+  return markdown(text, text);
 }
 
 /** A one-off notice; any links given become buttons (Confirm, Reject, End conversation). */

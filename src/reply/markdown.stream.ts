@@ -37,11 +37,11 @@ export class MarkdownAnswerStream implements AnswerStream {
     this.pending += delta;
   }
 
-  async toolStart(): Promise<void> {
+  async toolStart(_id: string, _title: string): Promise<void> {
     await this.flush();
   }
 
-  async toolEnd(): Promise<void> {
+  async toolEnd(_id: string): Promise<void> {
     // Nothing to show: the text after the tool goes out at the next boundary.
   }
 

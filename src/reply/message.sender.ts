@@ -1,4 +1,4 @@
-import { isDingTalkApiError, type DingTalkClient } from '../dingtalk/client';
+import { isDingTalkApiError, type DingTalkClient, type SessionWebhookBody } from '../dingtalk/client';
 import type { RobotMessage, WebhookBody } from '../dingtalk/outbound';
 import { DingTalkError, isDingTalkError } from '../errors';
 import type { Queryable } from '../persistence/database';
@@ -104,7 +104,7 @@ export class MessageSender {
       : sessionWebhookDecision(req.target, { now: this.deps.now(), hosts: this.deps.hosts, marginMs: this.deps.webhookSafetyMarginMs });
     if (decision === 'usable') {
       try {
-        await req.client.postToSessionWebhook(req.target.sessionWebhook as string, webhookBody);
+        await req.client.postToSessionWebhook(req.target.sessionWebhook as string, { ...webhookBody } as SessionWebhookBody);
         return { via: 'webhook' };
       } catch (error) {
         if (!isDingTalkError(error)) throw error;

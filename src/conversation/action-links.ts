@@ -1,0 +1,36 @@
+import type { DingTalkIntegration } from '../intake/integration-resolver';
+import { actionLinkSecret, buildActionLink } from '../intake/action-link';
+import type { ReplyActions } from '../reply/reply.port';
+import { ACTIONS } from './job-payloads';
+
+/** "End conversation" stays usable for a week; a confirmation is meant to be answered the same day. */
+export const END_LINK_TTL_MS = 7 * 24 * 3600 * 1000;
+export const CONFIRM_LINK_TTL_MS = 24 * 3600 * 1000;
+
+/** The link parameter naming which interrupted run a Confirm/Reject answers. */
+export const INTERRUPT_PARAM = 'interrupt';
+
+export interface TurnActionsInput {
+  /** Public origin of this server; without it no link can be built and none is offered. */
+  publicBaseUrl?: string;
+  integration: Pick<DingTalkIntegration, 'id' | 'options'>;
+  sessionKey: string;
+  now: number;
+  /** Set when the run is waiting for a decision. */
+  interruptId?: string;
+}
+
+/** Signed links for the closing message of a turn (P1: the link itself is the credential). */
+export function turnActions(input: TurnActionsInput): ReplyActions {
+  if (!input.publicBaseUrl) return {};
+  const secret = actionLinkSecret(input.integration.options.clientSecret);
+  const link = (action: string, ttlMs: number, params?: Record<string, string>) =>
+    buildActionLink(input.publicBaseUrl as string, { integrationId: input.integration.id, sessionKey: input.sessionKey, action, params, expiresAt: input.now + ttlMs }, secret);
+  const actions: ReplyActions = { endUrl: link(ACTIONS.end, END_LINK_TTL_MS) };
+  if (input.interruptId) {
+    const params = { [INTERRUPT_PARAM]: input.interruptId };
+    actions.confirmUrl = link(ACTIONS.confirm, CONFIRM_LINK_TTL_MS, params);
+    actions.rejectUrl = link(ACTIONS.reject, CONFIRM_LINK_TTL_MS, params);
+  }
+  return actions;
+}

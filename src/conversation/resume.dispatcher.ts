@@ -1,0 +1,90 @@
+import { t } from '../i18n';
+import type { DingTalkIntegration } from '../intake/integration-resolver';
+import type { ReplyTarget } from '../reply/reply.port';
+import { sessionTimeoutOf } from '../trigger/trigger-config';
+import type { ConversationCore } from './conversation.deps';
+import { toRunContext } from './run-context';
+import { runStreamedTurn, withLastAttemptNotice } from './turn-reply';
+
+export interface ResumeRequest {
+  integration: DingTalkIntegration;
+  sessionKey: string;
+  /** The action's event id: the idempotency key of this answer. */
+  eventId: string;
+  decision: 'confirm' | 'reject';
+  /** Which interrupted run the link was made for. */
+  interruptId: string;
+  lastAttempt: boolean;
+  signal?: AbortSignal;
+}
+
+export type ResumeOutcome = 'resumed' | 'rejected' | 'stale' | 'no_session';
+
+/**
+ * Confirm / Reject of an interrupted run. The decision is sent to the expert as a resume of the
+ * same thread (the answer streams through the reply port like any turn); a reject then closes with
+ * `reply.rejected`. A link for an interrupt that is no longer pending (answered already, session
+ * ended or timed out, a newer question asked) changes nothing and says so.
+ */
+export class ResumeDispatcher {
+  constructor(private readonly core: ConversationCore) {}
+
+  async resume(request: ResumeRequest): Promise<ResumeOutcome> {
+    const { core } = this;
+    const { integration, sessionKey, eventId } = request;
+    const state = await core.state.get<ReplyTarget>(sessionKey);
+    const target = state?.replyTarget;
+    if (!target) {
+      core.logger.warn(`resume ${eventId}: no session to answer in; ignored`);
+      return 'no_session';
+    }
+    // A retry after the expert already answered this decision finishes that reply only.
+    const answered = await core.ledger.completed(eventId);
+    const pending = state.pendingInterrupt;
+    const trigger = await core.router.trigger(integration.id);
+    const binding = await core.sessions.live(sessionKey, sessionTimeoutOf(trigger?.config));
+    const current = pending && pending.id === request.interruptId && binding && binding.threadId === pending.threadId;
+    if (!answered && !current) return this.stale(target, eventId);
+
+    const xpertId = pending?.xpertId ?? binding?.xpertId;
+    const threadId = pending?.threadId ?? binding?.threadId;
+    if (!xpertId || !threadId) return this.stale(target, eventId);
+
+    return withLastAttemptNotice(core, { target, key: eventId, lastAttempt: request.lastAttempt, signal: request.signal }, async () => {
+      const config = await core.router.runnerConfig(xpertId, trigger);
+      const choice = core.deps.runners.select(xpertId, config, toRunContext(target, eventId));
+      if (choice.delivery === 'detached') {
+        // The host callback cannot resume a run (no API key any more): drop the question.
+        if (pending) await core.state.clearPendingInterrupt(sessionKey, pending.id);
+        return this.stale(target, eventId);
+      }
+      await runStreamedTurn(core, {
+        integration,
+        runner: choice.runner,
+        key: eventId,
+        target,
+        answersInterruptId: request.interruptId,
+        input: {
+          xpertId,
+          sessionKey,
+          threadId,
+          text: '',
+          language: target.language,
+          resume: { decision: request.decision, operation: pending?.operation },
+          ...(request.signal ? { signal: request.signal } : {}),
+        },
+      });
+      if (request.decision === 'reject') {
+        await core.deps.reply.notice(target, `${eventId}:rejected`, t(target.language, 'reply.rejected'));
+        return 'rejected';
+      }
+      return 'resumed';
+    });
+  }
+
+  private async stale(target: ReplyTarget, eventId: string): Promise<ResumeOutcome> {
+    this.core.logger.log(`resume ${eventId}: the interrupt is no longer pending`);
+    await this.core.deps.reply.notice(target, `${eventId}:stale`, t(target.language, 'reply.interruptStale'));
+    return 'stale';
+  }
+}

@@ -1,0 +1,80 @@
+import type { DingTalkIntegration } from '../intake/integration-resolver';
+import { t } from '../i18n';
+import type { ReplyTarget } from '../reply/reply.port';
+import type { ExpertRunInput, ExpertRunResult, ExpertRunner } from '../runner/expert-runner.port';
+import { turnActions } from './action-links';
+import type { ConversationCore } from './conversation.deps';
+
+export interface StreamedTurn {
+  integration: Pick<DingTalkIntegration, 'id' | 'options'>;
+  runner: ExpertRunner;
+  input: ExpertRunInput;
+  target: ReplyTarget;
+  /** Idempotency key of the turn (the inbound event id): reply sends and the run ledger hang off it. */
+  key: string;
+  /** The interrupt this turn answers (a resume); dropped once the turn ran. */
+  answersInterruptId?: string;
+}
+
+/**
+ * Runs a streamed turn and delivers it: open the reply session (keyed by the event id), feed every
+ * runner event into it, then finish with the signed actions — "End conversation" always, Confirm /
+ * Reject too when the run stopped for a decision (the pending interrupt is stored first, so the
+ * links work as soon as they are shown). A run that ends in error is still finished: the reply path
+ * then tells the user the expert could not answer (never silence).
+ */
+export async function runStreamedTurn(core: ConversationCore, turn: StreamedTurn): Promise<ExpertRunResult> {
+  const { deps, logger } = core;
+  const { input, target, key } = turn;
+  const ledger = await core.ledger.lookup(key, target);
+  const session = await deps.reply.open(target, key);
+  let result = ledger.result;
+  if (result) {
+    logger.debug(`turn ${key}: expert already answered in an earlier attempt; finishing the reply only`);
+  } else {
+    result = await turn.runner.run(input, (event) => session.onEvent(event));
+    await core.ledger.record(ledger, result);
+  }
+  if (turn.answersInterruptId) await core.state.clearPendingInterrupt(input.sessionKey, turn.answersInterruptId);
+  let interruptId: string | undefined;
+  if (result.status === 'interrupted' && result.interrupt) {
+    interruptId = key;
+    await core.state.setPendingInterrupt(input.sessionKey, {
+      id: interruptId,
+      xpertId: input.xpertId,
+      threadId: input.threadId,
+      operation: result.interrupt.operation ?? null,
+      prompt: result.interrupt.prompt,
+      createdAt: new Date(deps.now()).toISOString(),
+    });
+  }
+  if (result.status === 'error') logger.warn(`turn ${key}: expert run ended with an error code=${result.errorCode ?? 'none'}`);
+  await core.sessions.touch(input.sessionKey);
+  const actions = turnActions({ publicBaseUrl: deps.publicBaseUrl, integration: turn.integration, sessionKey: input.sessionKey, now: deps.now(), interruptId });
+  await session.finish(result, actions);
+  return result;
+}
+
+/**
+ * Runs `work`; if it throws on the job's LAST attempt (the job is about to dead-letter), first tells
+ * the user the expert could not answer, so a dead letter is never silent in the chat. Aborts
+ * (shutdown) are not the last word and say nothing.
+ */
+export async function withLastAttemptNotice<T>(
+  core: ConversationCore,
+  request: { target: ReplyTarget; key: string; lastAttempt: boolean; signal?: AbortSignal },
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (request.lastAttempt && !request.signal?.aborted) {
+      try {
+        await core.deps.reply.notice(request.target, `${request.key}:failed`, t(request.target.language, 'reply.expertError'));
+      } catch {
+        core.logger.warn(`turn ${request.key}: could not tell the user about the failure either`);
+      }
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,104 @@
+import type { DingTalkIntegration } from '../intake/integration-resolver';
+import type { ExpertRunInput } from '../runner/expert-runner.port';
+import { replyTargetOf, type ConversationCore } from './conversation.deps';
+import type { StoredMessageEvent } from './job-payloads';
+import { toRunContext } from './run-context';
+import { buildTurnInput, type AttachmentDownloader } from './turn-input';
+import { runStreamedTurn, withLastAttemptNotice } from './turn-reply';
+
+export interface TurnRequest {
+  integration: DingTalkIntegration;
+  sessionKey: string;
+  /** One message, or the messages merged by the summary window; oldest first. */
+  events: readonly StoredMessageEvent[];
+  /** The job is on its last attempt: a failure now is final. */
+  lastAttempt: boolean;
+  signal?: AbortSignal;
+}
+
+export type TurnOutcome = 'answered' | 'interrupted' | 'failed' | 'delivered_elsewhere' | 'not_connected';
+
+const MAX_TITLE_CHARS = 60;
+
+/**
+ * One user turn end to end: route → session → runner → reply.
+ *
+ * Delivery depends on the runner the selector picks:
+ * - `stream` (Xpert API): the answer streams through the reply port, then the closing message with
+ *   the signed actions;
+ * - `detached` (host trigger callback on a 3.7 host): the host discards the run's output and the
+ *   notify middleware inside the expert posts the answer (`autoReply`) from `state.human.dingtalk`.
+ *   Nothing is sent from here — no final answer, no empty message, no "End conversation" link (it
+ *   would arrive before the answer). The session is still tracked.
+ */
+export class TurnDispatcher {
+  constructor(private readonly core: ConversationCore) {}
+
+  async run(request: TurnRequest): Promise<TurnOutcome> {
+    const { core } = this;
+    const { integration, sessionKey, events } = request;
+    const first = events[0];
+    const latest = events[events.length - 1];
+    const target = replyTargetOf(integration, latest);
+    const key = latest.eventId;
+
+    const route = await core.router.route(integration, sessionKey);
+    if (!route) {
+      const sent = await core.notConnected.send(target, sessionKey);
+      core.logger.log(`turn ${key}: no expert for integration=${integration.id} (notice ${sent ? 'sent' : 'already sent this hour'})`);
+      return 'not_connected';
+    }
+
+    return withLastAttemptNotice(core, { target, key, lastAttempt: request.lastAttempt, signal: request.signal }, async () => {
+      // Chosen before anything is written: with no way to run the expert here the job is retried.
+      const choice = core.deps.runners.select(route.xpertId, route.runnerConfig, toRunContext(target, key));
+      const { binding } = await core.sessions.open({
+        sessionKey,
+        integrationId: integration.id,
+        conversationId: latest.conversationId,
+        senderId: latest.senderStaffId || latest.senderId,
+        xpertId: route.xpertId,
+        openingEventId: first.eventId,
+        timeoutSeconds: route.timeoutSeconds,
+        replyTarget: target,
+      });
+      const turnInput = await buildTurnInput(events, target.language, this.downloader(integration));
+      const input: ExpertRunInput = {
+        xpertId: route.xpertId,
+        sessionKey,
+        threadId: binding.threadId,
+        text: turnInput.text,
+        ...(turnInput.files.length ? { files: turnInput.files } : {}),
+        title: threadTitle(latest),
+        language: target.language,
+        ...(latest.senderStaffId ? { endUserId: latest.senderStaffId } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
+      };
+      core.logger.debug(`turn ${key}: xpert=${route.xpertId} via=${route.source} runner=${choice.runner.name} messages=${events.length}`);
+
+      if (choice.delivery === 'detached') {
+        const entry = await core.ledger.lookup(key, target);
+        if (!entry.result) await core.ledger.record(entry, await choice.runner.run(input, () => undefined));
+        await core.sessions.touch(sessionKey);
+        return 'delivered_elsewhere';
+      }
+      const result = await runStreamedTurn(core, { integration, runner: choice.runner, input, target, key });
+      return result.status === 'idle' ? 'answered' : result.status === 'interrupted' ? 'interrupted' : 'failed';
+    });
+  }
+
+  private downloader(integration: DingTalkIntegration): AttachmentDownloader | undefined {
+    const files = this.core.deps.files;
+    if (!files) return undefined;
+    return async (attachment) => {
+      const client = files(integration);
+      return (await client.getMessageFileDownloadUrl(attachment.downloadCode, integration.options.robotCode || integration.options.clientId)).downloadUrl;
+    };
+  }
+}
+
+/** Shown as the thread's title at the host: the group's name, else the person's nick. */
+function threadTitle(event: StoredMessageEvent): string {
+  const name = (event.conversationType === 'group' ? event.conversationTitle : event.senderNick) || event.senderNick || '';
+  return `DingTalk${name ? ` · ${name}` : ''}`.slice(0, MAX_TITLE_CHARS);
+}

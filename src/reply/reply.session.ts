@@ -1,0 +1,84 @@
+import type { ExpertRunResult, ExpertStreamEvent } from '../runner/expert-runner.port';
+import type { Language } from '../i18n';
+import type { AnswerOutcome, AnswerStream, SendFn } from './answer-stream';
+import { endOfAnswerMessage, expertErrorMessage, interruptMessage } from './final-actions';
+import type { ReplyLogger } from './reply-options';
+import type { ReplyActions, ReplySession } from './reply.port';
+
+export interface StreamingReplySessionDeps {
+  key: string;
+  language: Language;
+  stream: AnswerStream;
+  send: SendFn;
+  logger: ReplyLogger;
+}
+
+/**
+ * One answer being delivered: runner events go to the answer stream (markdown or card) in order;
+ * `finish` flushes what is left and adds the closing message of the turn:
+ *  - idle        → `${key}:final`, the "End conversation" link (when the engine passes one);
+ *  - interrupted → `${key}:interrupt`, the prompt with Confirm / Reject links;
+ *  - error       → `${key}:error`, a short localized apology (never silence).
+ * Every send is keyed, so finishing a retried job again posts nothing twice (P15).
+ */
+export class StreamingReplySession implements ReplySession {
+  private received = '';
+  private interruptPrompt?: string;
+  private done = false;
+
+  constructor(private readonly deps: StreamingReplySessionDeps) {}
+
+  async onEvent(event: ExpertStreamEvent): Promise<void> {
+    if (this.done) return;
+    switch (event.type) {
+      case 'text':
+        if (!event.delta) return;
+        this.received += event.delta;
+        return this.deps.stream.text(event.delta);
+      case 'tool_start':
+        return this.deps.stream.toolStart(event.id, event.title || event.name);
+      case 'tool_end':
+        return this.deps.stream.toolEnd(event.id);
+      case 'interrupt':
+        this.interruptPrompt = event.prompt;
+        return;
+      default:
+        // `conversation` and `end`: `finish` acts on the run's result.
+        return;
+    }
+  }
+
+  async finish(result: ExpertRunResult, actions: ReplyActions): Promise<void> {
+    if (this.done) return;
+    await this.catchUp(result.text);
+    const outcome: AnswerOutcome = result.status === 'error' ? 'error' : result.status === 'interrupted' ? 'interrupted' : 'done';
+    await this.deps.stream.close(outcome);
+    const { key, language, send } = this.deps;
+    if (outcome === 'interrupted') {
+      await send(`${key}:interrupt`, interruptMessage(language, result.interrupt?.prompt ?? this.interruptPrompt, actions), { mention: true });
+    } else if (outcome === 'error') {
+      this.deps.logger.debug(`reply ${key}: run ended with an error (${result.errorCode ?? 'no code'}); telling the user`);
+      await send(`${key}:error`, expertErrorMessage(language), { mention: true });
+    } else {
+      const closing = endOfAnswerMessage(language, actions);
+      if (closing) await send(`${key}:final`, closing);
+    }
+    // Only after everything went out: a failed finish may be called again and resends nothing twice.
+    this.done = true;
+  }
+
+  /**
+   * The result carries the whole text. If the caller fed fewer deltas than that (or none), the
+   * missing tail is added, so the answer is complete however the events were wired.
+   */
+  private async catchUp(fullText: string | undefined): Promise<void> {
+    if (!fullText || fullText.length <= this.received.length) return;
+    if (!fullText.startsWith(this.received)) {
+      this.deps.logger.debug(`reply ${this.deps.key}: result text differs from the streamed text; keeping what was streamed`);
+      return;
+    }
+    const tail = fullText.slice(this.received.length);
+    this.received = fullText;
+    await this.deps.stream.text(tail);
+  }
+}
