@@ -1,10 +1,17 @@
 import type { Express, NextFunction, Request, Response } from 'express';
 import type { DingTalkSimulator } from './simulator';
+import type { HostHarness } from './host/harness';
 import { DEMO_HTTP, DEMO_STREAM } from './demo';
+import { integrationById, SANDBOX_USERS, sandboxWindows, UserMessageLog } from './sandbox-api/conversations';
+import { isJsonRequest, readJsonBody, sendWebFile } from './sandbox-api/http-helpers';
+import { readPluginState } from './sandbox-api/plugin-state';
+import { sendAsUser } from './sandbox-api/send';
 
 export interface SandboxRouteDeps {
   simulator: DingTalkSimulator;
   url: () => string;
+  /** The plugin host, once started (the routes are mounted before it listens); feeds the side panel. */
+  host?: () => HostHarness | undefined;
 }
 
 /** The sandbox exposes demo secrets, so it answers only callers on this machine. */
@@ -14,22 +21,83 @@ function loopbackOnly(req: Request, res: Response, next: NextFunction): void {
   res.status(403).json({ code: 'sandbox_loopback_only', message: 'The sandbox answers only on this machine.' });
 }
 
+const MAX_TEXT = 20_000;
+
 export function mountSandboxRoutes(app: Express, deps: SandboxRouteDeps): void {
+  const userMessages = new UserMessageLog();
   app.use('/sandbox', loopbackOnly);
-  app.get('/sandbox/api/state', (_req, res) => {
-    res.json({
-      integrations: [DEMO_HTTP, DEMO_STREAM].map((integration) => ({
-        id: integration.id,
-        name: integration.name,
-        mode: integration.options.mode,
-        clientId: integration.options.clientId,
-        clientSecret: integration.options.clientSecret,
-        robotCode: integration.options.robotCode,
-        callbackToken: 'callbackToken' in integration.options ? integration.options.callbackToken : undefined,
-        callbackAesKey: 'callbackAesKey' in integration.options ? integration.options.callbackAesKey : undefined,
-        webhookUrl: `${deps.url()}/api/dingtalk/webhook/${integration.id}`,
-      })),
-      simulator: { baseUrl: deps.simulator.baseUrl },
-    });
+
+  // The page: three static files from sandbox/web (no build step).
+  // Express matches `/sandbox` and `/sandbox/` alike; only the slash form makes relative URLs work.
+  app.get('/sandbox', (req, res, next) => {
+    if (!req.originalUrl.split('?')[0].endsWith('/')) return res.redirect(302, '/sandbox/');
+    void sendWebFile('index.html', res).catch(next);
+  });
+  app.get('/sandbox/:file', (req, res, next) => void sendWebFile(String(req.params.file), res).catch(next));
+
+  app.get('/sandbox/api/state', (_req, res, next) => {
+    readPluginState(deps.host?.())
+      .then((plugin) => {
+        const connections = plugin.connections as Record<string, unknown>;
+        res.json({
+          integrations: [DEMO_HTTP, DEMO_STREAM].map((integration) => ({
+            id: integration.id,
+            name: integration.name,
+            mode: integration.options.mode,
+            clientId: integration.options.clientId,
+            clientSecret: integration.options.clientSecret,
+            robotCode: integration.options.robotCode,
+            callbackToken: 'callbackToken' in integration.options ? integration.options.callbackToken : undefined,
+            callbackAesKey: 'callbackAesKey' in integration.options ? integration.options.callbackAesKey : undefined,
+            webhookUrl: `${deps.url()}/api/dingtalk/webhook/${integration.id}`,
+            stream: connections[integration.id],
+            gatewayConnections: deps.simulator.gateway.connections(integration.options.clientId).filter((c) => c.open).length,
+            gatewayPending: deps.simulator.gateway.pendingCount(integration.options.clientId),
+          })),
+          simulator: { baseUrl: deps.simulator.baseUrl },
+          windows: sandboxWindows(),
+          users: SANDBOX_USERS,
+          queue: plugin.queue,
+          deadLetters: plugin.deadLetters,
+          triggerBindings: plugin.triggerBindings,
+          sessions: plugin.sessions,
+          inbound: plugin.inbound,
+          stateErrors: plugin.errors,
+        });
+      })
+      .catch(next);
+  });
+
+  // Polled by the page (every 500 ms): what the users typed and what the bot sent, in full.
+  app.get('/sandbox/api/messages', (_req, res) => {
+    res.set('cache-control', 'no-store').json({ user: userMessages.list(), bot: deps.simulator.messages() });
+  });
+
+  app.post('/sandbox/api/send', (req, res, next) => {
+    if (!isJsonRequest(req)) {
+      res.status(415).json({ code: 'sandbox_json_only', message: 'Send application/json.' });
+      return;
+    }
+    void (async () => {
+      const body = await readJsonBody(req);
+      const integration = integrationById(body?.integrationId);
+      const conversation = body?.conversation;
+      const text = typeof body?.text === 'string' ? body.text.trim() : '';
+      const user = SANDBOX_USERS.find((u) => u.id === body?.userId);
+      if (!integration || (conversation !== 'private' && conversation !== 'group') || !user || !text || text.length > MAX_TEXT) {
+        res.status(400).json({ code: 'sandbox_send_invalid', message: 'Need integrationId, conversation (private|group), a sandbox userId and text.' });
+        return;
+      }
+      const atBot = conversation === 'private' || body?.atBot !== false;
+      const record = userMessages.add({ windowKey: `${integration.options.mode}-${conversation}`, userId: user.id, nick: user.nick, text, atBot });
+      try {
+        const result = await sendAsUser({ simulator: deps.simulator, hostUrl: deps.url() }, { integration, conversation, userId: user.id, text, atBot }, record);
+        res.status(result.ok ? 200 : 502).json({ id: record.id, ...result });
+      } catch (error) {
+        // The plugin could not be reached at all: say so in the chat instead of a silent failure.
+        record.delivery = `failed: ${(error as Error).message}`;
+        res.status(502).json({ id: record.id, ok: false, delivery: record.delivery });
+      }
+    })().catch(next);
   });
 }

@@ -1,8 +1,10 @@
+import { createServer } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { startHost, type HostHarness } from './host/harness';
 import { createFakeThreadsApi, type FakeThreadsApi } from './fake-xpert/threads-api';
 import { createSimulator, type DingTalkSimulator } from './simulator';
-import { DEMO_API_KEY, DEMO_HTTP, DEMO_STREAM } from './demo';
+import { WorkflowTriggerRegistry } from '@xpert-ai/plugin-sdk';
+import { DEMO_API_KEY, DEMO_HTTP, DEMO_STREAM, DEMO_XPERT_ID } from './demo';
 import { mountSandboxRoutes } from './sandbox.routes';
 
 export interface SandboxOptions {
@@ -33,25 +35,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   simulator.apps.register({ clientId: DEMO_HTTP.options.clientId, clientSecret: DEMO_HTTP.options.clientSecret });
   simulator.apps.register({ clientId: DEMO_STREAM.options.clientId, clientSecret: DEMO_STREAM.options.clientSecret });
   const xpert = createFakeThreadsApi({ apiKey: DEMO_API_KEY });
-  let url = '';
+  // Links in replies (End conversation, Confirm/Reject) need this server's public origin up front.
+  const port = options.port || (await freePort());
+  let url = `http://127.0.0.1:${port}`;
+  let started: HostHarness | undefined;
   const host = await startHost({
-    port: options.port ?? 0,
+    port,
     database: options.databaseUrl ? { url: options.databaseUrl } : { dataDir: options.dataDir },
     integrations: [DEMO_HTTP, DEMO_STREAM],
     pluginConfig: {
       apiBaseUrl: simulator.baseUrl,
       oapiBaseUrl: simulator.baseUrl,
       streamGatewayUrl: `${simulator.baseUrl}/v1.0/gateway/connections/open`,
+      publicBaseUrl: url,
       ...options.pluginConfig,
     },
     logger: ['error', 'warn', 'log'],
     configure: (app: NestExpressApplication) => {
       const express = app.getHttpAdapter().getInstance();
       express.use('/api/ai', (req: any, res: any, next: () => void) => (xpert.handle(req, res) ? undefined : next()));
-      mountSandboxRoutes(express, { simulator, url: () => url });
+      mountSandboxRoutes(express, { simulator, url: () => url, host: () => started });
     },
   });
   url = host.url;
+  started = host;
+  await publishDemoTrigger(host, url);
   return {
     url,
     host,
@@ -64,4 +72,30 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await simulator.close();
     },
   };
+}
+
+/**
+ * What an expert builder does in the studio: a DingTalk trigger on the demo expert for each demo
+ * integration, published with an Xpert API key so answers stream through the threads API (here the
+ * fake one mounted on this same host).
+ */
+async function publishDemoTrigger(host: HostHarness, url: string): Promise<void> {
+  const trigger = host.get(WorkflowTriggerRegistry).get('dingtalk', 'global');
+  for (const integration of [DEMO_HTTP, DEMO_STREAM]) {
+    await trigger.publish(
+      { xpertId: DEMO_XPERT_ID, config: { enabled: true, integrationId: integration.id, xpertApiKey: DEMO_API_KEY, xpertApiBaseUrl: url, sessionTimeoutSeconds: 3600, summaryWindowSeconds: 0 } },
+      () => undefined,
+    );
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { IOnPluginBootstrap, IOnPluginDestroy, XpertServerPlugin } from '@xpert-ai/plugin-sdk';
+import { CONVERSATION_PROVIDERS } from './conversation';
 import { PluginDatabase } from './core/plugin-database.service';
+import { WorkerService } from './handoff/worker.service';
 import { HostIntegrationRecords } from './host/host-integration-records';
 import { IntegrationRecords } from './host/integration-records.port';
 import { ActionController } from './intake/action.controller';
@@ -14,6 +16,8 @@ import { DingTalkClientRegistry } from './integration/client-registry';
 import { DingTalkIntegrationStrategy } from './integration/dingtalk-integration.strategy';
 import { IntegrationTestController } from './integration/integration-test.controller';
 import { IntegrationTestListener, IntegrationTestService } from './integration/integration-test.service';
+import { DingTalkNotifyMiddleware } from './notify';
+import { replyPortProvider } from './reply/reply.provider';
 
 // Wiring only: every provider the host should tag and discover is listed here.
 @XpertServerPlugin({
@@ -29,8 +33,12 @@ import { IntegrationTestListener, IntegrationTestService } from './integration/i
     { provide: IntegrationTestListener, useExisting: StreamReceiver },
     IntegrationTestService,
     DingTalkIntegrationStrategy,
+    replyPortProvider,
+    ...CONVERSATION_PROVIDERS,
+    WorkerService,
+    DingTalkNotifyMiddleware,
   ],
-  exports: [PluginDatabase, IntegrationRecords, IntegrationResolver, DingTalkClientRegistry, IntakeService, StreamReceiver],
+  exports: [PluginDatabase, IntegrationRecords, IntegrationResolver, DingTalkClientRegistry, IntakeService, StreamReceiver, WorkerService],
 })
 export class DingTalkPluginModule implements IOnPluginBootstrap, IOnPluginDestroy {
   private readonly logger = new Logger('DingTalkPlugin');

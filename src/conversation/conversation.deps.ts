@@ -27,6 +27,11 @@ export interface ConversationDeps {
   /** Public origin for signed action links (End conversation, Confirm/Reject); none → no links. */
   publicBaseUrl?: string;
   logger?: RunnerLogger;
+  /**
+   * Called after a job that is due now was enqueued (a dispatch, a forwarded card action), so an
+   * in-process worker claims it at once instead of at its next poll. Optional: polling still works.
+   */
+  wake?: () => void;
 }
 
 /** The per-database helpers of one job run (cheap objects over the open database). */

@@ -4,6 +4,7 @@ import type { ReplyTarget } from '../reply/reply.port';
 import { sessionTimeoutOf } from '../trigger/trigger-config';
 import type { ConversationCore } from './conversation.deps';
 import { toRunContext } from './run-context';
+import { chooseRunner } from './runner-choice';
 import { runStreamedTurn, withLastAttemptNotice } from './turn-reply';
 
 export interface ResumeRequest {
@@ -51,8 +52,7 @@ export class ResumeDispatcher {
     if (!xpertId || !threadId) return this.stale(target, eventId);
 
     return withLastAttemptNotice(core, { target, key: eventId, lastAttempt: request.lastAttempt, signal: request.signal }, async () => {
-      const config = await core.router.runnerConfig(xpertId, trigger);
-      const choice = core.deps.runners.select(xpertId, config, toRunContext(target, eventId));
+      const choice = await chooseRunner(core, xpertId, trigger, toRunContext(target, eventId));
       if (choice.delivery === 'detached') {
         // The host callback cannot resume a run (no API key any more): drop the question.
         if (pending) await core.state.clearPendingInterrupt(sessionKey, pending.id);

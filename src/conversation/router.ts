@@ -12,8 +12,6 @@ export interface Route {
   session: ConversationBinding | null;
   /** The integration's trigger binding, whether or not it decided the route. */
   trigger: TriggerBinding | null;
-  /** Settings the runner selector reads for this expert (its own trigger binding's config). */
-  runnerConfig: TriggerBindingConfig | null;
   timeoutSeconds: number;
 }
 
@@ -55,13 +53,12 @@ export class Router {
     else if (trigger?.enabled) [xpertId, source] = [trigger.xpertId, 'trigger'];
     else if (integration.options.xpertId) [xpertId, source] = [integration.options.xpertId, 'fallback'];
     if (!xpertId || !source) return null;
-    return { xpertId, source, session, trigger, runnerConfig: await this.runnerConfig(xpertId, trigger), timeoutSeconds };
+    return { xpertId, source, session, trigger, timeoutSeconds };
   }
 
   /**
    * The expert's own trigger settings (API key…): the integration's binding when the expert holds
-   * it, else another binding of the same expert (a fallback expert, or one whose trigger moved on
-   * while a session still talks to it), preferring enabled ones.
+   * it, else another binding of the same expert (a fallback expert bound elsewhere), enabled first.
    */
   async runnerConfig(xpertId: string, trigger: TriggerBinding | null): Promise<TriggerBindingConfig | null> {
     if (trigger && trigger.xpertId === xpertId) return trigger.config;

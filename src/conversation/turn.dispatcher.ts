@@ -3,6 +3,7 @@ import type { ExpertRunInput } from '../runner/expert-runner.port';
 import { replyTargetOf, type ConversationCore } from './conversation.deps';
 import type { StoredMessageEvent } from './job-payloads';
 import { toRunContext } from './run-context';
+import { chooseRunner } from './runner-choice';
 import { buildTurnInput, type AttachmentDownloader } from './turn-input';
 import { runStreamedTurn, withLastAttemptNotice } from './turn-reply';
 
@@ -51,7 +52,7 @@ export class TurnDispatcher {
 
     return withLastAttemptNotice(core, { target, key, lastAttempt: request.lastAttempt, signal: request.signal }, async () => {
       // Chosen before anything is written: with no way to run the expert here the job is retried.
-      const choice = core.deps.runners.select(route.xpertId, route.runnerConfig, toRunContext(target, key));
+      const choice = await chooseRunner(core, route.xpertId, route.trigger, toRunContext(target, key));
       const { binding } = await core.sessions.open({
         sessionKey,
         integrationId: integration.id,

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { PluginConfig } from '../config/plugin-config';
 import { DingTalkError } from '../errors';
@@ -10,7 +10,7 @@ import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
  * tables, so we open our own DataSource on the host's connection settings and run our migrations.
  */
 @Injectable()
-export class PluginDatabase implements OnModuleDestroy {
+export class PluginDatabase implements OnApplicationShutdown {
   private readonly logger = new Logger('DingTalkPlugin');
   private database?: Database;
   private opening?: Promise<Database>;
@@ -47,7 +47,8 @@ export class PluginDatabase implements OnModuleDestroy {
     return this.database;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After every onModuleDestroy: the worker and receivers finish their last writes first. */
+  async onApplicationShutdown(): Promise<void> {
     const db = this.database;
     this.database = undefined;
     await db?.close();

@@ -1,5 +1,6 @@
 import { backoffDelay, HandoffRepository, silentLogger, type HandoffJob } from '../persistence';
 import { abortReason, describeJobError, JobExecutor, RunningJob, type JobOutcome } from './job-execution';
+import { LeaseHeartbeat } from './lease-heartbeat';
 import {
   defaultOwner,
   indexHandlers,
@@ -16,7 +17,7 @@ import {
  * Nest; `WorkerService` wraps it for the plugin module.
  *
  * One loop per worker: reclaim expired leases when due, claim up to the free slots, start each job
- * (its handler runs detached; a heartbeat renews the leases), repeat. Every state change goes through
+ * (its handler runs detached; LeaseHeartbeat renews the leases), repeat. Every state change goes through
  * HandoffRepository, whose owner-guarded statements make a lost race harmless: a run that lost its
  * lease can neither complete nor fail the job.
  */
@@ -30,10 +31,10 @@ export class HandoffWorker {
   private state: WorkerState = 'idle';
   /** Slots promised to claims still in flight, so concurrent runOnce calls cannot overshoot. */
   private reserved = 0;
-  private claims = new Set<Promise<unknown>>();
+  /** runOnce claims in flight (each settles once its jobs have begun). */
+  private readonly claims = new Set<Promise<unknown>>();
   private timer?: NodeJS.Timeout;
-  private heartbeatTimer?: NodeJS.Timeout;
-  private heartbeat?: Promise<void>;
+  private readonly heartbeat: LeaseHeartbeat;
   private ticking = false;
   private wakeRequested = false;
   private consecutiveErrors = 0;
@@ -56,6 +57,14 @@ export class HandoffWorker {
       retry: options.retry,
       random: options.random,
       permanentErrorCodes: new Set(options.permanentErrorCodes ?? []),
+      logger: this.logger,
+    });
+    this.heartbeat = new LeaseHeartbeat({
+      queue: this.queue,
+      owner: this.owner,
+      leaseMs: options.leaseMs,
+      runs: () => this.running,
+      onLost: (run) => this.loseLease(run),
       logger: this.logger,
     });
   }
@@ -88,29 +97,18 @@ export class HandoffWorker {
    * catches them; tests see them).
    */
   async runOnce(): Promise<number> {
-    if (this.state === 'stopping' || this.state === 'stopped') return 0;
+    if (!this.accepting) return 0;
     await this.reclaimIfDue();
+    // Checked again after the await: stop() may have begun meanwhile, and must see every claim.
     const limit = this.options.concurrency - this.running.size - this.reserved;
-    if (limit <= 0) return 0;
-    this.reserved += limit;
-    const claim = this.queue.claim({ owner: this.owner, limit, leaseMs: this.options.leaseMs });
-    this.claims.add(claim);
-    let jobs: HandoffJob[];
+    if (!this.accepting || limit <= 0) return 0;
+    const work = this.claimAndBegin(limit);
+    this.claims.add(work);
     try {
-      jobs = await claim;
+      return await work;
     } finally {
-      this.reserved -= limit;
-      this.claims.delete(claim);
+      this.claims.delete(work);
     }
-    if (this.gaveUp) {
-      // stop() finished while this claim was in flight: hand the jobs back instead of starting them.
-      await this.queue.releaseOwned(this.owner);
-      return 0;
-    }
-    this.counters.claimed += jobs.length;
-    for (const job of jobs) this.begin(job);
-    if (jobs.length === 0 && this.running.size === 0) this.callIdle();
-    return jobs.length;
   }
 
   /**
@@ -118,8 +116,7 @@ export class HandoffWorker {
    * it directly. A job whose lease is gone has its signal aborted and its result discarded.
    */
   extendLeases(): Promise<void> {
-    this.heartbeat ??= this.renewAll().finally(() => (this.heartbeat = undefined));
-    return this.heartbeat;
+    return this.heartbeat.beat();
   }
 
   /**
@@ -135,19 +132,43 @@ export class HandoffWorker {
     return { owner: this.owner, state: this.state, concurrency: this.options.concurrency, inFlight: this.running.size, ...this.counters };
   }
 
+  private get accepting(): boolean {
+    return this.state === 'idle' || this.state === 'running';
+  }
+
+  /** Settles only after the claimed jobs have begun, so stop() can wait for "claims and their runs". */
+  private async claimAndBegin(limit: number): Promise<number> {
+    this.reserved += limit;
+    let jobs: HandoffJob[];
+    try {
+      jobs = await this.queue.claim({ owner: this.owner, limit, leaseMs: this.options.leaseMs });
+    } finally {
+      this.reserved -= limit;
+    }
+    if (this.gaveUp) {
+      // stop() gave up while this claim hung on the database: hand the jobs back unstarted.
+      if (jobs.length > 0) await this.queue.releaseOwned(this.owner);
+      return 0;
+    }
+    this.counters.claimed += jobs.length;
+    for (const job of jobs) this.begin(job);
+    if (jobs.length === 0 && this.running.size === 0) this.callIdle();
+    return jobs.length;
+  }
+
   private begin(job: HandoffJob): void {
     // The same owner can claim a job again after its lease expired and was reclaimed while the old
     // run still went on; that old run has lost the job even if no heartbeat noticed yet.
     for (const stale of this.running) if (stale.job.id === job.id && !stale.lost) this.loseLease(stale);
     const run = new RunningJob(job);
     this.running.add(run);
-    this.ensureHeartbeat();
+    this.heartbeat.ensure();
     run.done = this.executor.execute(run).then((outcome) => this.finish(run, outcome));
   }
 
   private finish(run: RunningJob, outcome: JobOutcome): JobOutcome {
     this.running.delete(run);
-    if (this.running.size === 0) this.clearHeartbeat();
+    if (this.running.size === 0) this.heartbeat.clear();
     this.counters[outcome] += 1;
     try {
       this.options.onJobSettled?.(run.job, outcome);
@@ -159,45 +180,25 @@ export class HandoffWorker {
     return outcome;
   }
 
-  private async renewAll(): Promise<void> {
-    const runs = [...this.running].filter((run) => run.live);
-    await Promise.all(
-      runs.map(async (run) => {
-        try {
-          const held = await this.queue.extendLease(run.job.id, this.owner, this.options.leaseMs);
-          // A finished run's own complete() makes extendLease miss; only a live run has lost anything.
-          if (!held && run.live) this.loseLease(run);
-        } catch (error) {
-          // Keep the run: the lease is still ours until it expires, and the next beat tries again.
-          this.logger.warn(`handoff job ${run.job.id}: lease renewal failed: ${describeJobError(error, 300)}`);
-        }
-      }),
-    );
-  }
-
   private loseLease(run: RunningJob): void {
     run.lost = true;
     this.logger.warn(`handoff job ${run.job.id} (${run.job.kind}) lost its lease on ${this.owner}; aborting it`);
     run.controller.abort(abortReason('lease_lost', run.job.id));
   }
 
-  private ensureHeartbeat(): void {
-    if (this.heartbeatTimer) return;
-    const every = Math.max(1, Math.floor(this.options.leaseMs / 3));
-    this.heartbeatTimer = setInterval(() => void this.extendLeases(), every);
-    this.heartbeatTimer.unref();
-  }
-
-  private clearHeartbeat(): void {
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = undefined;
-  }
-
   private async reclaimIfDue(): Promise<void> {
     const now = performance.now();
-    if (now - this.lastReclaimAt < this.reclaimIntervalMs) return;
+    const previous = this.lastReclaimAt;
+    if (now - previous < this.reclaimIntervalMs) return;
     this.lastReclaimAt = now;
-    const reclaimed = await this.queue.reclaimExpired();
+    let reclaimed: number;
+    try {
+      reclaimed = await this.queue.reclaimExpired();
+    } catch (error) {
+      // Failed sweeps do not count: try again on the next tick rather than a whole interval later.
+      this.lastReclaimAt = previous;
+      throw error;
+    }
     if (reclaimed > 0) {
       this.counters.reclaimed += reclaimed;
       this.logger.warn(`handoff worker ${this.owner} took back ${reclaimed} job(s) whose lease had expired`);
@@ -244,7 +245,7 @@ export class HandoffWorker {
     this.state = 'stopping';
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    // Claims in flight may still hand us jobs; wait for them, then for every run they started.
+    // Claims in flight may still begin jobs; wait for them, then for every run there is.
     const drained = (async () => {
       await Promise.allSettled([...this.claims]);
       await Promise.all([...this.running].map((run) => run.done));
@@ -256,7 +257,7 @@ export class HandoffWorker {
       run.abandoned = true;
       run.controller.abort(abortReason('shutdown', run.job.id));
     }
-    this.clearHeartbeat();
+    this.heartbeat.clear();
     if (!inTime || this.counters.unrecorded > 0) await this.releaseRemaining(remaining.length);
     this.state = 'stopped';
     if (wasRunning || remaining.length > 0) this.logger.log(`handoff worker ${this.owner} stopped (${remaining.length} job(s) interrupted)`);

@@ -17,8 +17,8 @@ const MAX_OPEN_RETRY_MS = 60_000;
  *
  * Stopping happens in onModuleDestroy, the first shutdown hook Nest calls, so the worker stops
  * claiming as early as possible. Nest runs the destroy hooks of one module concurrently, so the
- * database must not be closed in the same phase (see the report to the lead: PluginDatabase should
- * close in onApplicationShutdown); if it is, releasing fails softly and leases expire instead (P12).
+ * database must be closed in a later phase (PluginDatabase belongs in onApplicationShutdown); if it
+ * closes under us, releasing fails softly and the leases expire instead (P12).
  */
 @Injectable()
 export class WorkerService implements OnApplicationBootstrap, OnModuleDestroy {

@@ -1,4 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { PluginConfig } from '../config/plugin-config';
+import { WorkerService } from '../handoff/worker.service';
+import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
 import { PluginDatabase } from '../core/plugin-database.service';
 import type { InboundEvent } from '../dingtalk/inbound-event';
 import { InboxRepository } from '../persistence';
@@ -32,7 +35,11 @@ export type IntakeOutcome =
 export class IntakeService {
   private readonly inbox = new InboxRepository();
 
-  constructor(private readonly database: PluginDatabase) {}
+  constructor(
+    private readonly database: PluginDatabase,
+    @Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig,
+    @Optional() private readonly worker?: WorkerService,
+  ) {}
 
   async accept(integration: Pick<DingTalkIntegration, 'id' | 'options'>, event: InboundEvent | ActionEvent): Promise<IntakeOutcome> {
     if (event.kind === 'check_url') return { status: 'ignored', reason: 'verification' };
@@ -41,9 +48,12 @@ export class IntakeService {
       if (drop === 'from_bot') return { status: 'ignored', reason: 'own_message' };
       if (drop === 'group_without_mention') return { status: 'ignored', reason: 'not_mentioned' };
     }
-    const record = toInboxRecord(integration.id, event);
+    const inbound = toInboxRecord(integration.id, event);
+    const record = { ...inbound, job: { ...inbound.job, maxAttempts: this.config.worker.maxAttempts } };
     const db = await this.database.open();
     const result = await this.inbox.acceptAtomic(db, record);
+    // A worker in this process picks the job up now instead of at its next poll.
+    if (result.accepted) this.worker?.notify();
     return result.accepted && result.jobId ? { status: 'accepted', jobId: result.jobId } : { status: 'duplicate' };
   }
 }

@@ -35,7 +35,8 @@ const runContextSchema = z.object({
   senderStaffId: z.string().optional(),
   senderNick: z.string().optional(),
   sessionWebhook: z.string().optional(),
-  sessionWebhookExpiresAt: z.coerce.number().finite().optional(),
+  // null/'' mean unknown (not epoch 0, which would read as expired).
+  sessionWebhookExpiresAt: z.preprocess((v) => (v === null || v === '' ? undefined : v), z.coerce.number().finite().optional()),
   eventId: nonEmpty,
   language: z.enum(['zh-Hans', 'en']).catch('zh-Hans'),
 });

@@ -41,7 +41,7 @@ export interface SendMeta {
 export interface CardSpec {
   cardTemplateId: string;
   cardData: CardData;
-  /** `interactive` (our title/content/buttons contract) or `template` (the model's own data). */
+  /** `interactive_card` (our title/content/buttons contract) or `template_card` (the model’s own data). */
   kind: 'interactive_card' | 'template_card';
   /** Extra audit data for the row (no message text). */
   request?: Record<string, unknown>;
@@ -116,7 +116,7 @@ export class NotifyDelivery {
     return { messageId: row.id, via: 'card', reused, outTrackId: row.outTrackId ?? outTrackId, ...(row.processQueryKey ? { processQueryKey: row.processQueryKey } : {}) };
   }
 
-  /** Sends one robot message to a stored row's recipient (update = recall + send again). */
+  /** The outbox row of one send: where it goes and what it is (no message text), for update, recall and audit. */
   reserveInput(recipient: NotifyRecipient, idempotencyKey: string, targetType: OutboxTargetType, messageKind: string, meta: SendMeta & { request?: Record<string, unknown> }) {
     return {
       idempotencyKey,

@@ -122,7 +122,7 @@ export function notifySessionKey(recipient: NotifyRecipient): string {
 export function titleFrom(text: string | undefined, fallback: string): string {
   const line = (text ?? '')
     .split('\n')
-    .map((l) => l.replace(/[#>*_`~|]/g, ' ').replace(/\s+/g, ' ').trim())
+    .map((l) => l.replace(/[*_`~]/g, '').replace(/[#>|]/g, ' ').replace(/\s+/g, ' ').trim())
     .find(Boolean);
   if (!line) return fallback;
   const chars = [...line];

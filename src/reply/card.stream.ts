@@ -138,7 +138,7 @@ export class CardAnswerStream implements AnswerStream {
         await outbox.markSent(row.id, { outTrackId: this.deps.outTrackId, result: { outTrackId: this.deps.outTrackId } });
         return this.resume();
       }
-      await outbox.markFailed(row.id, error).catch(() => undefined);
+      await outbox.markFailed(row.id, error).catch(() => this.deps.logger.warn(`reply ${key}: could not record the failed card create`));
       // Throttling, 5xx and timeouts: the card may or may not exist; the job retry sorts it out.
       if (!isDingTalkError(error) || (isDingTalkApiError(error) && error.retryable)) throw error;
       return this.toMarkdown(`no card (${error.code})`);

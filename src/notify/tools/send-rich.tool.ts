@@ -5,7 +5,7 @@ import { resolveRecipient } from '../recipient.resolver';
 import { actionCardParts, interactiveCard, markdownParts, templateCard, titleFrom, validateButtons } from '../rich-message';
 import { toolIdempotencyKey } from '../run-state';
 import { deliveryFor, runNotifyTool, type NotifyToolkit } from './tool-runtime';
-import { describeRecipient, describeSent, recipientFields, toolRecipientOf, withNotes } from './tool-schema';
+import { describeRecipient, describeSent, toolRecipientOf, withNotes, withRecipientFields, type RecipientArgs } from './tool-schema';
 
 export const SEND_RICH_TOOL = 'dingtalk_send_rich_notification';
 
@@ -18,7 +18,7 @@ const DESCRIPTION = [
 ].join(' ');
 
 export function sendRichTool(toolkit: NotifyToolkit): DynamicStructuredTool {
-  const schema = z.object({
+  const base = z.object({
     mode: z.enum(['markdown', 'interactive', 'template']).describe('markdown, interactive (with buttons) or template (a DingTalk card template).'),
     title: z.string().optional().describe('Title (markdown and interactive); shown in the chat list and notification. Defaults to the first line of text.'),
     text: z.string().optional().describe('Markdown body (markdown and interactive).'),
@@ -35,13 +35,13 @@ export function sendRichTool(toolkit: NotifyToolkit): DynamicStructuredTool {
       .describe('Interactive mode: 1 to 5 buttons.'),
     cardTemplateId: z.string().optional().describe('Template mode: the published card template id.'),
     cardData: z.record(z.any()).optional().describe('Template mode: values of the template variables.'),
-    ...recipientFields(toolkit.options.allowToolRecipients),
   });
+  const schema = withRecipientFields(base, toolkit.options.allowToolRecipients);
   return new DynamicStructuredTool({
     name: SEND_RICH_TOOL,
     description: DESCRIPTION,
     schema,
-    func: async (args: z.infer<typeof schema> & { recipient_type?: string; recipient_id?: string }, _runManager, config) =>
+    func: async (args: z.infer<typeof base> & RecipientArgs, _runManager, config) =>
       runNotifyTool(toolkit, { name: SEND_RICH_TOOL, action: 'send the DingTalk message' }, config, async (scope) => {
         const { recipient, notes } = resolveRecipient({ options: toolkit.options, runContext: scope.runContext, state: scope.state, toolRecipient: toolRecipientOf(args) });
         const delivery = await deliveryFor(toolkit, recipient.integrationId);

@@ -4,7 +4,7 @@ import { resolveRecipient } from '../recipient.resolver';
 import { textParts } from '../rich-message';
 import { toolIdempotencyKey } from '../run-state';
 import { deliveryFor, runNotifyTool, type NotifyToolkit } from './tool-runtime';
-import { describeRecipient, describeSent, recipientFields, toolRecipientOf, withNotes } from './tool-schema';
+import { describeRecipient, describeSent, toolRecipientOf, withNotes, withRecipientFields, type RecipientArgs } from './tool-schema';
 
 export const SEND_TEXT_TOOL = 'dingtalk_send_text_notification';
 
@@ -17,16 +17,16 @@ const DESCRIPTION = [
 ].join(' ');
 
 export function sendTextTool(toolkit: NotifyToolkit): DynamicStructuredTool {
-  const schema = z.object({
+  const base = z.object({
     text: z.string().describe('The message text (plain text; use dingtalk_send_rich_notification for markdown).'),
     at_user_ids: z.array(z.string()).optional().describe('userIds to @-mention (only effective in the group this run came from).'),
-    ...recipientFields(toolkit.options.allowToolRecipients),
   });
+  const schema = withRecipientFields(base, toolkit.options.allowToolRecipients);
   return new DynamicStructuredTool({
     name: SEND_TEXT_TOOL,
     description: DESCRIPTION,
     schema,
-    func: async (args: z.infer<typeof schema> & { recipient_type?: string; recipient_id?: string }, _runManager, config) =>
+    func: async (args: z.infer<typeof base> & RecipientArgs, _runManager, config) =>
       runNotifyTool(toolkit, { name: SEND_TEXT_TOOL, action: 'send the DingTalk message' }, config, async (scope) => {
         const { recipient, notes } = resolveRecipient({ options: toolkit.options, runContext: scope.runContext, state: scope.state, toolRecipient: toolRecipientOf(args) });
         const delivery = await deliveryFor(toolkit, recipient.integrationId);

@@ -8,18 +8,26 @@ import type { NotifyRecipient, ToolRecipientInput } from '../recipient.resolver'
  * schema only when the builder allowed them: a model that never sees them cannot try to redirect.
  */
 
-export function recipientFields(allowed: boolean) {
-  if (!allowed) return {};
-  return {
-    recipient_type: z
-      .enum(RECIPIENT_TYPES)
-      .optional()
-      .describe('Only to send somewhere else than the default: user_id (a person), chat_id (a group openConversationId) or open_id (a unionId; cards only).'),
-    recipient_id: z
-      .string()
-      .optional()
-      .describe('Only to send somewhere else than the default: the userId (several separated by commas), openConversationId or unionId. Look people up with dingtalk_list_users.'),
-  };
+const RECIPIENT_SHAPE = {
+  recipient_type: z
+    .enum(RECIPIENT_TYPES)
+    .optional()
+    .describe('Only to send somewhere else than the default: user_id (a person), chat_id (a group openConversationId) or open_id (a unionId; cards only).'),
+  recipient_id: z
+    .string()
+    .optional()
+    .describe('Only to send somewhere else than the default: the userId (several separated by commas), openConversationId or unionId. Look people up with dingtalk_list_users.'),
+};
+
+/** Recipient arguments as a tool receives them (present only when allowed). */
+export interface RecipientArgs {
+  recipient_type?: string;
+  recipient_id?: string;
+}
+
+/** `base`, plus the recipient arguments when the builder allows them (typed as `base` either way). */
+export function withRecipientFields<T extends z.ZodRawShape>(base: z.ZodObject<T>, allowed: boolean): z.ZodObject<T> {
+  return (allowed ? base.extend(RECIPIENT_SHAPE) : base) as unknown as z.ZodObject<T>;
 }
 
 export function toolRecipientOf(args: { recipient_type?: unknown; recipient_id?: unknown }): ToolRecipientInput | undefined {

@@ -119,6 +119,17 @@ it('degrades to fewer updates when DingTalk throttles, and the final text is sti
   expect((card.content as { stream: { finalized: boolean } }).stream.finalized).toBe(true);
 });
 
+it('retries the final update when it is throttled, so the complete text lands', async () => {
+  const target = world.target('group');
+  const session = await cardService().open(target, 'card-final-throttle');
+  await feed(session, deltas(TEXT, 30), 1000);
+  world.sim.faults.set({ throttle: { path: STREAM, times: 5 } }); // the client's 4 attempts, then 1 more
+  await session.finish({ text: TEXT, status: 'idle' }, {});
+  expect(world.clock.sleeps).toEqual([1600]); // our own pause before the second attempt, interval doubled
+  expect(textOf(cards()[0])).toBe(TEXT);
+  expect((cards()[0].content as { stream: { finalized: boolean } }).stream.finalized).toBe(true);
+});
+
 it('shows a status line while a tool runs (waiting out the interval), and drops it at the end', async () => {
   const target = world.target('group');
   const session = await cardService().open(target, 'card-tool');

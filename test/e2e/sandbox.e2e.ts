@@ -1,0 +1,88 @@
+import 'reflect-metadata';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
+
+/**
+ * The sandbox page in a real (headless) Chromium: a user writes in the HTTP-mode private chat and
+ * @-mentions the bot in the Stream-mode group, the demo expert's answers show up in the right
+ * windows, and "End conversation" ends the session. Leaves a full-page screenshot in test-results/.
+ */
+
+const RESULTS_DIR = resolve(__dirname, '../../test-results');
+const ANSWER_TIMEOUT_MS = 60000;
+
+let sandbox: Sandbox | undefined;
+let context: BrowserContext | undefined;
+let page: Page;
+let screenshotTaken = false;
+const tempDirs: string[] = [];
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** The bot's bubbles of one window containing `text` (auto-waiting via `waitFor`). */
+function botBubble(windowKey: string, text: string): Locator {
+  return page.getByTestId(`window-${windowKey}`).getByTestId('bubble-bot').filter({ hasText: text });
+}
+
+async function send(windowKey: string, text: string): Promise<void> {
+  const window = page.getByTestId(`window-${windowKey}`);
+  await window.getByTestId(`input-${windowKey}`).fill(text);
+  await window.getByTestId(`send-${windowKey}`).click();
+  await window.getByTestId('bubble-user').filter({ hasText: text }).waitFor();
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0, dataDir: tempDir('dingtalk-sandbox-e2e-') });
+  context = await chromium.launchPersistentContext(tempDir('dingtalk-sandbox-chromium-'), {
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1440, height: 1000 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(`${sandbox.url}/sandbox/`);
+});
+
+afterAll(async () => {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  // On a failure, keep what the page looked like: it usually says why.
+  if (page && !screenshotTaken) await page.screenshot({ path: join(RESULTS_DIR, 'sandbox-failure.png'), fullPage: true }).catch(() => undefined);
+  await context?.close().catch(() => undefined);
+  await sandbox?.close();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+test('chats with the demo expert in both connection modes and ends a conversation', async () => {
+  for (const key of ['http-private', 'http-group', 'stream-private', 'stream-group']) {
+    await page.getByTestId(`window-${key}`).waitFor();
+  }
+
+  await send('http-private', 'Hello from the private chat');
+  await page.getByTestId('user-stream-group').selectOption('sandbox.bob');
+  expect(await page.getByTestId('atbot-stream-group').isChecked()).toBe(true);
+  await send('stream-group', 'Hello group, **bot**');
+
+  // The demo expert answers "**You said:** …"; the renderer turns the bold into <strong>.
+  await botBubble('http-private', 'You said').first().waitFor({ timeout: ANSWER_TIMEOUT_MS });
+  await botBubble('stream-group', 'You said').first().waitFor({ timeout: ANSWER_TIMEOUT_MS });
+  expect(await botBubble('http-private', 'You said').first().locator('strong').count()).toBeGreaterThan(0);
+  // Nothing leaked into the other windows.
+  expect(await botBubble('http-group', 'You said').count()).toBe(0);
+  expect(await botBubble('stream-private', 'You said').count()).toBe(0);
+
+  const endButton = page.getByTestId('window-http-private').getByTestId('action-button').filter({ hasText: 'End conversation' }).last();
+  await endButton.waitFor({ timeout: ANSWER_TIMEOUT_MS });
+  await endButton.click();
+  await botBubble('http-private', 'Conversation ended').first().waitFor({ timeout: ANSWER_TIMEOUT_MS });
+
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  await page.screenshot({ path: join(RESULTS_DIR, 'sandbox.png'), fullPage: true });
+  screenshotTaken = true;
+});
