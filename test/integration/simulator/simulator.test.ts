@@ -224,12 +224,12 @@ describe('faults and the call record', () => {
   });
 
   it('lets another component mount a route on the same server', async () => {
-    sim.route('POST', '/v1.0/gateway/connections/open', (req) => {
+    sim.route('POST', '/v1.0/extension/probe', (req) => {
       const body = req.body as { clientId?: string; clientSecret?: string };
       return sim.apps.validate(body.clientId, body.clientSecret) ? { body: { endpoint: 'ws://x', ticket: 't' } } : { status: 401, body: { code: 'Unauthorized' } };
     });
-    expect((await call('POST', '/v1.0/gateway/connections/open', { clientId: APP.clientId, clientSecret: APP.clientSecret })).body.ticket).toBe('t');
-    expect((await call('POST', '/v1.0/gateway/connections/open', { clientId: APP.clientId, clientSecret: 'x' })).status).toBe(401);
-    expect(sim.calls({ path: '/v1.0/gateway/connections/open' })).toHaveLength(2);
+    expect((await call('POST', '/v1.0/extension/probe', { clientId: APP.clientId, clientSecret: APP.clientSecret })).body.ticket).toBe('t');
+    expect((await call('POST', '/v1.0/extension/probe', { clientId: APP.clientId, clientSecret: 'x' })).status).toBe(401);
+    expect(sim.calls({ path: '/v1.0/extension/probe' })).toHaveLength(2);
   });
 });
