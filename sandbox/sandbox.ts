@@ -38,7 +38,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // Links in replies (End conversation, Confirm/Reject) need this server's public origin up front.
   const port = options.port || (await freePort());
   let url = `http://127.0.0.1:${port}`;
-  let started: HostHarness | undefined;
+  const started: { host?: HostHarness } = {};
   const host = await startHost({
     port,
     database: options.databaseUrl ? { url: options.databaseUrl } : { dataDir: options.dataDir },
@@ -54,11 +54,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     configure: (app: NestExpressApplication) => {
       const express = app.getHttpAdapter().getInstance();
       express.use('/api/ai', (req: any, res: any, next: () => void) => (xpert.handle(req, res) ? undefined : next()));
-      mountSandboxRoutes(express, { simulator, url: () => url, host: () => started });
+      mountSandboxRoutes(express, { simulator, url: () => url, host: () => started.host });
     },
   });
   url = host.url;
-  started = host;
+  started.host = host;
   await publishDemoTrigger(host, url);
   return {
     url,
