@@ -1,30 +1,16 @@
 import { z } from 'zod';
+import { DINGTALK_RUN_CONTEXT_KEY, type DingTalkRunContext } from '../conversation/run-context';
 
 /**
- * Where a run came from, when the DingTalk trigger started it. The trigger (engine side) writes this
- * object into `state.human.dingtalk`; the notify middleware reads it to answer in the conversation
- * the message arrived in. It is produced by our own intake from a verified DingTalk event, which is
- * why it outranks any configured recipient; its sessionWebhook is still only called when it points
- * at the configured DingTalk host (P19).
+ * Where a run came from, when the DingTalk trigger started it (the engine writes it into
+ * `state.human.dingtalk`; the type lives with the engine, which produces it). It is built by our own
+ * intake from a verified DingTalk event, which is why it outranks any configured recipient; its
+ * sessionWebhook is still only called when it points at the configured DingTalk host (P19).
  */
-export interface DingTalkRunContext {
-  integrationId: string;
-  conversationType: 'private' | 'group';
-  /** openConversationId for groups; DingTalk's 1:1 conversation id for private chats. */
-  conversationId: string;
-  /** userId of the sender; absent for external users and unpublished robots. */
-  senderStaffId?: string;
-  senderNick?: string;
-  sessionWebhook?: string;
-  /** Epoch milliseconds after which `sessionWebhook` no longer works. */
-  sessionWebhookExpiresAt?: number;
-  /** The inbound message's id: the dedupe key of everything this run answers. */
-  eventId: string;
-  language: 'zh-Hans' | 'en';
-}
+export type { DingTalkRunContext };
 
 /** The key under `state.human` the trigger uses. */
-export const RUN_CONTEXT_KEY = 'dingtalk';
+export const RUN_CONTEXT_KEY = DINGTALK_RUN_CONTEXT_KEY;
 
 const nonEmpty = z.string().trim().min(1);
 
