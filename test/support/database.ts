@@ -130,3 +130,21 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
 export async function resetTables(db: Database): Promise<void> {
   await db.query(`TRUNCATE ${Object.values(TABLES).join(', ')} RESTART IDENTITY`);
 }
+
+/**
+ * The usual lifecycle of a database-backed test file: one database for the file, emptied before each
+ * test, closed after all. `onOpen` receives it once it is ready.
+ */
+export function useFreshTables(onOpen: (database: TestDatabase) => void): void {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await openTestDatabase();
+    onOpen(database);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+  beforeEach(async () => {
+    if (database) await resetTables(database.db);
+  });
+}

@@ -1,21 +1,15 @@
 import type { JobContext, JobHandler } from '../../../src/handoff/job-handler.port';
 import { HandoffRepository, TABLES } from '../../../src/persistence';
-import { deferred, openTestDatabase, resetTables, type TestDatabase } from '../../support/database';
+import { deferred, type TestDatabase, useFreshTables } from '../../support/database';
 import { expireLease, gatedHandler, makeWorker, newJob, outcomeRecorder, row } from './worker-fixtures';
 
 describe('HandoffWorker: leases and crash recovery', () => {
   let t: TestDatabase;
   let queue: HandoffRepository;
 
-  beforeAll(async () => {
-    t = await openTestDatabase();
+  useFreshTables((database) => {
+    t = database;
     queue = new HandoffRepository(t.db);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  beforeEach(async () => {
-    await resetTables(t.db);
   });
 
   it('re-runs a job whose worker died once its (back-dated) lease expired (P12)', async () => {

@@ -1,21 +1,15 @@
 import type { JobHandler } from '../../../src/handoff/job-handler.port';
 import { HandoffRepository } from '../../../src/persistence';
-import { deferred, openTestDatabase, resetTables, type TestDatabase } from '../../support/database';
+import { deferred, type TestDatabase, useFreshTables } from '../../support/database';
 import { gatedHandler, makeWorker, newJob, outcomeRecorder, row } from './worker-fixtures';
 
 describe('HandoffWorker: graceful shutdown (P14)', () => {
   let t: TestDatabase;
   let queue: HandoffRepository;
 
-  beforeAll(async () => {
-    t = await openTestDatabase();
+  useFreshTables((database) => {
+    t = database;
     queue = new HandoffRepository(t.db);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  beforeEach(async () => {
-    await resetTables(t.db);
   });
 
   it('lets a job finish within the grace period, aborts and releases one that does not', async () => {

@@ -1,21 +1,15 @@
 import { PermanentJobError, type JobHandler } from '../../../src/handoff/job-handler.port';
 import { HandoffRepository, TABLES, type Queryable } from '../../../src/persistence';
-import { deferred, openTestDatabase, resetTables, type TestDatabase } from '../../support/database';
+import { deferred, type TestDatabase, useFreshTables } from '../../support/database';
 import { gatedHandler, makeDue, makeWorker, newJob, outcomeRecorder, recordingLogger, row } from './worker-fixtures';
 
 describe('HandoffWorker: running jobs', () => {
   let t: TestDatabase;
   let queue: HandoffRepository;
 
-  beforeAll(async () => {
-    t = await openTestDatabase();
+  useFreshTables((database) => {
+    t = database;
     queue = new HandoffRepository(t.db);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  beforeEach(async () => {
-    await resetTables(t.db);
   });
 
   it('completes a job whose handler resolves, passing the owner and a live signal', async () => {

@@ -1,5 +1,5 @@
 import { HandoffRepository, type NewHandoffJob } from '../../../src/persistence';
-import { openTestDatabase, resetTables, type TestDatabase } from '../../support/database';
+import { type TestDatabase, useFreshTables } from '../../support/database';
 
 const LEASE = 30_000;
 
@@ -11,15 +11,9 @@ describe('HandoffRepository (queue semantics)', () => {
   let t: TestDatabase;
   let queue: HandoffRepository;
 
-  beforeAll(async () => {
-    t = await openTestDatabase();
+  useFreshTables((database) => {
+    t = database;
     queue = new HandoffRepository(t.db);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  beforeEach(async () => {
-    await resetTables(t.db);
   });
 
   it('claims due jobs in arrival order, sets the lease and counts the attempt', async () => {
