@@ -12,8 +12,13 @@ export interface AnswerStream {
   /** `title` is what the user may be shown (the tool's title, else its name). */
   toolStart(id: string, title: string): Promise<void>;
   toolEnd(id: string): Promise<void>;
-  /** The run is over: everything not yet shown goes out now. */
-  close(outcome: AnswerOutcome): Promise<void>;
+  /**
+   * The run is over: everything not yet shown goes out now. `footer` (the closing hint with its
+   * link) is offered to the answer itself; true when the stream showed it, so no closing message
+   * is needed. Only a card takes it: one card is one message whichever attempt finishes it, while
+   * a separate robot message could be posted twice by a job retried after a crash mid-send.
+   */
+  close(outcome: AnswerOutcome, footer?: string): Promise<boolean>;
 }
 
 export type AnswerOutcome = 'done' | 'interrupted' | 'error';

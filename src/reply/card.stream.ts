@@ -77,19 +77,22 @@ export class CardAnswerStream implements AnswerStream {
     this.tools.delete(id);
   }
 
-  async close(outcome: AnswerOutcome): Promise<void> {
+  async close(outcome: AnswerOutcome, footer?: string): Promise<boolean> {
     this.tools.clear();
     if (this.mode === 'pending') {
-      if (this.answer.trim() === '') return; // nothing was said: no card at all
+      if (this.answer.trim() === '') return false; // nothing was said: no card at all
       await this.open();
     }
     if (this.mode === 'markdown') return this.md!.close(outcome);
     const { cardText, overflow } = layoutCardText(this.answer, this.deps.capBytes, t(this.deps.language, 'reply.continuedBelow'));
-    await this.finalize(cardText, outcome === 'error');
-    if (overflow.trim() === '') return;
+    // The footer belongs at the very end of the answer: with an overflow that is the last segment.
+    const inCard = !!footer && overflow.trim() === '';
+    await this.finalize(inCard ? `${cardText}\n\n---\n${footer}` : cardText, outcome === 'error');
+    if (overflow.trim() === '') return inCard;
     const rest = this.deps.markdown({ mention: false });
     await rest.text(overflow);
     await rest.close(outcome);
+    return false;
   }
 
   /** Card text plus, while a tool runs, its status line. */

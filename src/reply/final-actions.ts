@@ -16,6 +16,12 @@ export function endOfAnswerMessage(language: Language, actions: ReplyActions): O
   return actionCard(text, text, [{ title: t(language, 'reply.endConversation'), url: actions.endUrl }]);
 }
 
+/** The same closing hint as a markdown line, for an answer card to end with. */
+export function endOfAnswerFooter(language: Language, actions: ReplyActions): string | undefined {
+  if (!actions.endUrl) return undefined;
+  return `${t(language, 'reply.finalHint')} [${t(language, 'reply.endConversation')}](${actions.endUrl})`;
+}
+
 /** The run waits for a human decision: what it wants to do, with Confirm / Reject links. */
 export function interruptMessage(language: Language, prompt: string | undefined, actions: ReplyActions): OutgoingMessage {
   const title = t(language, 'reply.needsConfirmation');

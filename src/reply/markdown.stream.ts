@@ -45,8 +45,9 @@ export class MarkdownAnswerStream implements AnswerStream {
     // Nothing to show: the text after the tool goes out at the next boundary.
   }
 
-  async close(_outcome: AnswerOutcome): Promise<void> {
+  async close(_outcome: AnswerOutcome, _footer?: string): Promise<boolean> {
     await this.flush();
+    return false;
   }
 
   /**

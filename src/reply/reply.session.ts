@@ -1,7 +1,7 @@
 import type { ExpertRunResult, ExpertStreamEvent } from '../runner/expert-runner.port';
 import type { Language } from '../i18n';
 import type { AnswerOutcome, AnswerStream, SendFn } from './answer-stream';
-import { endOfAnswerMessage, expertErrorMessage, interruptMessage } from './final-actions';
+import { endOfAnswerFooter, endOfAnswerMessage, expertErrorMessage, interruptMessage } from './final-actions';
 import type { ReplyLogger } from './reply-options';
 import type { ReplyActions, ReplySession } from './reply.port';
 
@@ -16,7 +16,8 @@ export interface StreamingReplySessionDeps {
 /**
  * One answer being delivered: runner events go to the answer stream (markdown or card) in order;
  * `finish` flushes what is left and adds the closing message of the turn:
- *  - idle        → `${key}:final`, the "End conversation" link (when the engine passes one);
+ *  - idle        → `${key}:final`, the "End conversation" link (when the engine passes one), unless
+ *                  the answer card already ends with it;
  *  - interrupted → `${key}:interrupt`, the prompt with Confirm / Reject links;
  *  - error       → `${key}:error`, a short localized apology (never silence).
  * Every send is keyed, so finishing a retried job again posts nothing twice (P15).
@@ -52,14 +53,14 @@ export class StreamingReplySession implements ReplySession {
     if (this.done) return;
     await this.catchUp(result.text);
     const outcome: AnswerOutcome = result.status === 'error' ? 'error' : result.status === 'interrupted' ? 'interrupted' : 'done';
-    await this.deps.stream.close(outcome);
     const { key, language, send } = this.deps;
+    const footerShown = await this.deps.stream.close(outcome, outcome === 'done' ? endOfAnswerFooter(language, actions) : undefined);
     if (outcome === 'interrupted') {
       await send(`${key}:interrupt`, interruptMessage(language, result.interrupt?.prompt ?? this.interruptPrompt, actions), { mention: true });
     } else if (outcome === 'error') {
       this.deps.logger.debug(`reply ${key}: run ended with an error (${result.errorCode ?? 'no code'}); telling the user`);
       await send(`${key}:error`, expertErrorMessage(language), { mention: true });
-    } else {
+    } else if (!footerShown) {
       const closing = endOfAnswerMessage(language, actions);
       if (closing) await send(`${key}:final`, closing);
     }

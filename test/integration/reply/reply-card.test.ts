@@ -191,6 +191,26 @@ describe('retries (P15)', () => {
 });
 
 describe('closing messages in card mode', () => {
+  it('done: the card itself ends with the End conversation link; no second message is sent', async () => {
+    const target = world.target('group');
+    const session = await cardService().open(target, 'card-end');
+    await feed(session, deltas(TEXT, 3), 1000);
+    await session.finish({ text: TEXT, status: 'idle' }, { endUrl: 'https://x.example.com/end' });
+    expect(world.sim.messages()).toHaveLength(1);
+    expect(textOf(cards()[0])).toBe(`${TEXT}\n\n---\nReply here to ask a follow-up, or end the conversation. [End conversation](https://x.example.com/end)`);
+  });
+
+  it('done with an overflow: the link comes after the last markdown segment, as its own message', async () => {
+    const target = world.target('private');
+    const text = longAnswer(3_000);
+    const session = await cardService({ cardMaxBytes: 800 }).open(target, 'card-end-long');
+    await feed(session, deltas(text, 10), 1000);
+    await session.finish({ text, status: 'idle' }, { endUrl: 'https://x.example.com/end' });
+    const all = world.sim.messages();
+    expect(textOf(all[0])).not.toContain('x.example.com/end');
+    expect(all[all.length - 1].content).toMatchObject({ msgtype: 'actionCard', actionCard: { singleURL: 'https://x.example.com/end' } });
+  });
+
   it('interrupt: the card is finalized, then Confirm / Reject links follow', async () => {
     const target = world.target('group');
     const session = await cardService().open(target, 'card-int');
