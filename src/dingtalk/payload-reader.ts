@@ -35,9 +35,10 @@ export function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
+/** Ids and keys DingTalk always fills; a blank one is a forged or broken payload, never a real id. */
 export function requiredString(source: JsonObject, field: string, what: string): string {
   const value = optionalString(source[field]);
-  if (value === undefined) throw payloadInvalid(`${what} has no "${field}"`, { field });
+  if (value === undefined || value.trim() === '') throw payloadInvalid(`${what} has no "${field}"`, { field });
   return value;
 }
 

@@ -227,6 +227,9 @@ describe('parseRobotMessage', () => {
     }
     expect(codeOf(() => parseRobotMessage(robotBody({ conversationType: '3' })))).toBe(invalid);
     expect(codeOf(() => parseRobotMessage(robotBody({ msgId: '' })))).toBe(invalid);
+    // Found by the reliability fuzzer: a blank id would have been stored as a real message.
+    expect(codeOf(() => parseRobotMessage(robotBody({ msgId: '   ' })))).toBe(invalid);
+    expect(codeOf(() => parseRobotMessage(robotBody({ senderId: '\t' })))).toBe(invalid);
   });
 
   it('optional fields of the wrong type are ignored, not fatal', () => {
