@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { guardPoolConnections } from '../../src/persistence/pool-guard';
 import { loadTypeormPglite } from './pglite-loader';
 
 export interface HostDatabaseOptions {
@@ -17,6 +18,8 @@ export async function openHostDatabase(options: HostDatabaseOptions): Promise<Da
     ? new DataSource({ type: 'postgres', url: options.url, name: 'default', extra: { max: 5 } })
     : new DataSource({ type: 'postgres', driver: new (loadTypeormPglite().PGliteDriver)(options.dataDir ? { dataDir: options.dataDir } : {}).driver, name: 'default' });
   await dataSource.initialize();
+  // A real host survives a database restart; so must the stand-in, or tests would see it crash.
+  guardPoolConnections(dataSource, { debug: () => undefined });
   await dataSource.query(`
     CREATE TABLE IF NOT EXISTS integration (
       id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -15,11 +15,31 @@ export interface LedgerEntry {
  * accepted a turn, a blind retry would answer it twice). A run interrupted mid-way leaves a pending
  * row, and the retry runs it again: nothing says the host finished it.
  */
+export interface RunLedgerOptions {
+  /** How long `record` keeps trying while the database does not answer (a restart, a failover). */
+  recordPatienceMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+const DEFAULT_RECORD_PATIENCE_MS = 30_000;
+const FIRST_PAUSE_MS = 200;
+const MAX_PAUSE_MS = 1_000;
+
 export class RunLedger {
   private readonly outbox: OutboxRepository;
+  private readonly patienceMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
 
-  constructor(private readonly db: Queryable) {
+  constructor(
+    private readonly db: Queryable,
+    options: RunLedgerOptions = {},
+  ) {
     this.outbox = new OutboxRepository(db);
+    this.patienceMs = options.recordPatienceMs ?? DEFAULT_RECORD_PATIENCE_MS;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.now = options.now ?? Date.now;
   }
 
   async lookup(key: string, target: ReplyTarget): Promise<LedgerEntry> {
@@ -40,8 +60,22 @@ export class RunLedger {
     return row?.status === 'sent' ? toResult(row.result) : undefined;
   }
 
-  async record(entry: LedgerEntry, result: ExpertRunResult): Promise<void> {
-    await this.outbox.markSent(entry.rowId, { result });
+  /**
+   * Stores a finished run's result. The expert's answer exists only in memory here, and a job
+   * failed now would ask the expert again, so a database that is briefly away (a restart) is waited
+   * for, within `recordPatienceMs`, instead of failing the job at once.
+   */
+  async record(entry: LedgerEntry, result: ExpertRunResult, signal?: AbortSignal): Promise<void> {
+    const started = this.now();
+    for (let pause = FIRST_PAUSE_MS; ; pause = Math.min(MAX_PAUSE_MS, pause * 2)) {
+      try {
+        await this.outbox.markSent(entry.rowId, { result });
+        return;
+      } catch (error) {
+        if (signal?.aborted || this.now() - started + pause > this.patienceMs) throw error;
+        await this.sleep(pause);
+      }
+    }
   }
 }
 

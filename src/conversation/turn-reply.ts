@@ -32,8 +32,20 @@ export async function runStreamedTurn(core: ConversationCore, turn: StreamedTurn
   if (result) {
     logger.debug(`turn ${key}: expert already answered in an earlier attempt; finishing the reply only`);
   } else {
-    result = await turn.runner.run(input, (event) => session.onEvent(event));
-    await core.ledger.record(ledger, result);
+    // A failure to deliver (DingTalk or our database away) must not cut the expert off: the run is
+    // read to the end and its result recorded, so the retry redoes the reply, not the expert's work.
+    let deliveryError: unknown;
+    result = await turn.runner.run(input, async (event) => {
+      if (deliveryError !== undefined) return;
+      try {
+        await session.onEvent(event);
+      } catch (error) {
+        deliveryError = error ?? new Error('reply delivery failed');
+        logger.warn(`turn ${key}: delivering the answer failed; reading the run to its end so it is not asked again`);
+      }
+    });
+    await core.ledger.record(ledger, result, input.signal);
+    if (deliveryError !== undefined) throw deliveryError;
   }
   if (turn.answersInterruptId) await core.state.clearPendingInterrupt(input.sessionKey, turn.answersInterruptId);
   let interruptId: string | undefined;

@@ -79,7 +79,7 @@ export class TurnDispatcher {
 
       if (choice.delivery === 'detached') {
         const entry = await core.ledger.lookup(key, target);
-        if (!entry.result) await core.ledger.record(entry, await choice.runner.run(input, () => undefined));
+        if (!entry.result) await core.ledger.record(entry, await choice.runner.run(input, () => undefined), request.signal);
         await core.sessions.touch(sessionKey);
         return 'delivered_elsewhere';
       }

@@ -18,4 +18,5 @@ export * from './logger';
 export * from './migrations';
 export * from './migrator';
 export * from './outbox.repository';
+export * from './pool-guard';
 export * from './trigger-binding.repository';

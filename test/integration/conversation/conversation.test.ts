@@ -211,4 +211,34 @@ describe('conversation engine: message → session → Xpert API runner → repl
     expect(finished).toHaveLength(1);
     expect(finished[0].finished?.result.text).toContain('once only');
   });
+  it('a reply that fails mid-stream does not cut the expert off: the run is read to its end, recorded, and the retry only redoes the reply', async () => {
+    const before = fake.runs().length;
+    let failures = 1;
+    const open = engine.reply.open.bind(engine.reply);
+    engine.reply.open = async (target, key) => {
+      const session = await open(target, key);
+      return {
+        onEvent: async (event) => {
+          if (event.type === 'text' && failures > 0) {
+            failures -= 1;
+            throw new Error('DingTalk unreachable (test)');
+          }
+          return session.onEvent(event);
+        },
+        finish: session.finish,
+      };
+    };
+    await engine.send(INTEGRATION, { text: 'keep reading' });
+    const first = await engine.drain();
+    expect(String(first[0].error)).toContain('DingTalk unreachable');
+    expect(runsSince(before)).toHaveLength(1);
+    expect(runsSince(before)[0].outcome).toBe('completed');
+    engine.clock.advance(3600_000);
+    const second = await engine.drain();
+    expect(second.map((d) => [d.job.kind, d.error])).toEqual([['message', undefined]]);
+    expect(runsSince(before)).toHaveLength(1);
+    const finished = engine.reply.finishedReplies();
+    expect(finished).toHaveLength(1);
+    expect(finished[0].finished?.result.text).toContain('**You said:** keep reading');
+  });
 });
