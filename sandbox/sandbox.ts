@@ -79,11 +79,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
  * integration, published with an Xpert API key so answers stream through the threads API (here the
  * fake one mounted on this same host).
  */
-async function publishDemoTrigger(host: HostHarness, url: string): Promise<void> {
+export async function publishDemoTrigger(host: HostHarness, xpertApiBaseUrl: string): Promise<void> {
   const trigger = host.get(WorkflowTriggerRegistry).get('dingtalk', 'global');
   for (const integration of [DEMO_HTTP, DEMO_STREAM]) {
     await trigger.publish(
-      { xpertId: DEMO_XPERT_ID, config: { enabled: true, integrationId: integration.id, xpertApiKey: DEMO_API_KEY, xpertApiBaseUrl: url, sessionTimeoutSeconds: 3600, summaryWindowSeconds: 0 } },
+      { xpertId: DEMO_XPERT_ID, config: { enabled: true, integrationId: integration.id, xpertApiKey: DEMO_API_KEY, xpertApiBaseUrl, sessionTimeoutSeconds: 3600, summaryWindowSeconds: 0 } },
       () => undefined,
     );
   }

@@ -49,6 +49,10 @@ export interface FakeRunRecord {
   kind: 'send' | 'resume' | 'rejected';
   status: number;
   body: unknown;
+  /** Epoch ms the run began streaming and ended; `aborted` when the client hung up before the end. */
+  startedAt?: number;
+  endedAt?: number;
+  outcome?: 'completed' | 'aborted';
 }
 
 export interface FakeThreadsApi {
@@ -180,7 +184,7 @@ export function createFakeThreadsApi(options: FakeThreadsApiOptions): FakeThread
       if (request.kind === 'resume' && !thread.pending) throw new HttpFailure(400, 'No pending interrupt to resume');
       record.kind = request.kind;
       thread.assistantId ??= assistantId;
-      await writeStream(thread, request, res);
+      await writeStream(thread, request, res, record);
       thread.updatedAt = new Date().toISOString();
     } catch (error) {
       if (!(error instanceof HttpFailure)) throw error;
@@ -189,7 +193,7 @@ export function createFakeThreadsApi(options: FakeThreadsApiOptions): FakeThread
     }
   };
 
-  const writeStream = async (thread: DemoThread, request: DemoRequest, res: ServerResponse): Promise<void> => {
+  const writeStream = async (thread: DemoThread, request: DemoRequest, res: ServerResponse, record: FakeRunRecord): Promise<void> => {
     const abort = new AbortController();
     const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
     void closed.then(() => abort.abort());
@@ -214,6 +218,7 @@ export function createFakeThreadsApi(options: FakeThreadsApiOptions): FakeThread
           return `event: complete\nid: ${id}\ndata: {"type":"complete"}\n\n`;
       }
     };
+    record.startedAt = Date.now();
     try {
       await write('\n');
       const runIndex = ++runCounter;
@@ -227,6 +232,8 @@ export function createFakeThreadsApi(options: FakeThreadsApiOptions): FakeThread
       await write(`event: error\nid: ${++id}\ndata: ${error instanceof Error ? error.message : 'error'}\n\n`);
     } finally {
       openStreams.delete(res);
+      record.endedAt = Date.now();
+      record.outcome = abort.signal.aborted || res.destroyed ? 'aborted' : 'completed';
       if (!res.writableEnded) res.end();
     }
   };

@@ -41,6 +41,8 @@ export interface SimulatorOptions {
   /** Port to listen on; default 0 (random). */
   port?: number;
   host?: string;
+  /** How long a Stream push waits for its ACK before it resolves `{acked: false}`; default 15 s. */
+  streamAckTimeoutMs?: number;
 }
 
 export interface DingTalkSimulator {
@@ -111,7 +113,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<D
   registerSessionRoutes(ctx);
   registerAdminRoutes(ctx, { list: () => router.calls(), clear: () => router.clearCalls() });
 
-  const gateway = new StreamGateway({ validateApp: (id, secret) => apps.validate(id, secret) !== undefined, logger });
+  const gateway = new StreamGateway({ validateApp: (id, secret) => apps.validate(id, secret) !== undefined, logger, ackTimeoutMs: options.streamAckTimeoutMs });
   // The gateway answers its own open request; everything else is the OpenAPI router's.
   const server = createServer((req, res) => {
     if (!gateway.handleHttp(req, res)) void router.handle(req, res);
