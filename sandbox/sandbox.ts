@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { startHost, type HostHarness } from './host/harness';
 import { createFakeThreadsApi, type FakeThreadsApi } from './fake-xpert/threads-api';
@@ -6,6 +5,7 @@ import { createSimulator, type DingTalkSimulator } from './simulator';
 import { WorkflowTriggerRegistry } from '@xpert-ai/plugin-sdk';
 import { DEMO_API_KEY, DEMO_HTTP, DEMO_STREAM, DEMO_XPERT_ID } from './demo';
 import { mountSandboxRoutes } from './sandbox.routes';
+import { freePort } from './free-port';
 
 export interface SandboxOptions {
   port?: number;
@@ -87,15 +87,4 @@ export async function publishDemoTrigger(host: HostHarness, xpertApiBaseUrl: str
       () => undefined,
     );
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

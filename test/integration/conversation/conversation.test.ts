@@ -4,6 +4,7 @@ import { ConversationStateRepository } from '../../../src/persistence/conversati
 import { openTestDatabase, resetTables, type TestDatabase } from '../../support/database';
 import { EngineHarness, PUBLIC_BASE_URL } from './support/engine-harness';
 import { integrationRecord } from './support/fakes';
+import type { ReplySession } from '../../../src/reply/reply.port';
 
 const API_KEY = 'sk-x-conversation-test-key';
 const INTEGRATION = 'int-conv';
@@ -39,6 +40,12 @@ describe('conversation engine: message → session → Xpert API runner → repl
   });
 
   const runsSince = (before: number) => fake.runs().slice(before);
+
+  /** Lets a test put faults between the engine and the recording reply port. */
+  const wrapReplySessions = (wrap: (session: ReplySession) => ReplySession) => {
+    const open = engine.reply.open.bind(engine.reply);
+    engine.reply.open = async (target, key) => wrap(await open(target, key));
+  };
 
   it('a private message runs the expert with its text and streams the answer into the reply port', async () => {
     const before = fake.runs().length;
@@ -186,20 +193,16 @@ describe('conversation engine: message → session → Xpert API runner → repl
     const before = fake.runs().length;
     // The first finish fails (DingTalk down while closing the answer): the job is retried.
     let failFinish = true;
-    const open = engine.reply.open.bind(engine.reply);
-    engine.reply.open = async (target, key) => {
-      const session = await open(target, key);
-      return {
-        onEvent: session.onEvent,
-        finish: async (result, actions) => {
-          if (failFinish) {
-            failFinish = false;
-            throw new Error('DingTalk unreachable (test)');
-          }
-          return session.finish(result, actions);
-        },
-      };
-    };
+    wrapReplySessions((session) => ({
+      onEvent: session.onEvent,
+      finish: async (result, actions) => {
+        if (failFinish) {
+          failFinish = false;
+          throw new Error('DingTalk unreachable (test)');
+        }
+        return session.finish(result, actions);
+      },
+    }));
     await engine.send(INTEGRATION, { text: 'once only' });
     const first = await engine.drain();
     expect(first[0].error).toBeDefined();
@@ -214,20 +217,16 @@ describe('conversation engine: message → session → Xpert API runner → repl
   it('a reply that fails mid-stream does not cut the expert off: the run is read to its end, recorded, and the retry only redoes the reply', async () => {
     const before = fake.runs().length;
     let failures = 1;
-    const open = engine.reply.open.bind(engine.reply);
-    engine.reply.open = async (target, key) => {
-      const session = await open(target, key);
-      return {
-        onEvent: async (event) => {
-          if (event.type === 'text' && failures > 0) {
-            failures -= 1;
-            throw new Error('DingTalk unreachable (test)');
-          }
-          return session.onEvent(event);
-        },
-        finish: session.finish,
-      };
-    };
+    wrapReplySessions((session) => ({
+      onEvent: async (event) => {
+        if (event.type === 'text' && failures > 0) {
+          failures -= 1;
+          throw new Error('DingTalk unreachable (test)');
+        }
+        return session.onEvent(event);
+      },
+      finish: session.finish,
+    }));
     await engine.send(INTEGRATION, { text: 'keep reading' });
     const first = await engine.drain();
     expect(String(first[0].error)).toContain('DingTalk unreachable');

@@ -5,7 +5,7 @@ import { createFakeThreadsApi, type FakeThreadsApi } from '../../../sandbox/fake
 import { createSimulator, type DingTalkSimulator } from '../../../sandbox/simulator';
 import { Cluster } from './cluster';
 import { RELIABILITY_HTTP, RELIABILITY_STREAM } from './integrations';
-import { freePort } from './ports';
+import { freePort } from '../../../sandbox/free-port';
 import { startPostgresInstance, type PostgresInstance } from './postgres-instance';
 
 export interface World {
