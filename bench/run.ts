@@ -1,33 +1,48 @@
 import 'reflect-metadata';
 import { cpus, totalmem } from 'node:os';
 import { Client } from 'pg';
+import { firstReplyBench } from './first-reply.bench';
 import { ingestBench } from './ingest.bench';
+import { queueBench } from './queue.bench';
+import { firstReplyReport, ingestReport, queueReport } from './report';
 
 /**
  * `npm run bench`: every figure is taken in this one run on this machine, and speed is reported as a
  * ratio against a baseline measured alongside it. Needs a PostgreSQL server (DATABASE_URL, default
- * the local one); a throwaway database is created and dropped.
+ * the local one); each entry gets its own throwaway database, created and dropped here, because the
+ * ingest entry leaves thousands of queued jobs behind that a running worker would otherwise pick up.
+ * A failed check prints a FAILED line; the run goes on to the next entry and exits non-zero.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS || 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 50);
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  print(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+
+  print(`\ningest: ${CONNECTIONS} connections, ${SECONDS} s per endpoint, PostgreSQL server`);
+  const ingest = await withDatabase(adminUrl, (url) => ingestBench(url, SECONDS, CONNECTIONS));
+  ingestReport(ingest).forEach(print);
+
+  print(`\nqueue: real handoff workers, one pool each, PostgreSQL server; baseline ${SECONDS} s of SELECT 1`);
+  const queue = await withDatabase(adminUrl, (url) => queueBench(url, SECONDS));
+  queueReport(queue).forEach(print);
+
+  print('\ninbound → first reply: sandbox (simulator, plugin, demo echo expert), HTTP-mode robot messages');
+  const reply = await withDatabase(adminUrl, (url) => firstReplyBench(url));
+  print('each message from its own sender (own conversation), in flight until its first reply');
+  firstReplyReport(reply).forEach(print);
+
+  return queue.failures.length + reply.failures.length === 0 ? 0 : 1;
+}
+
+async function withDatabase<T>(adminUrl: string, work: (url: string) => Promise<T>): Promise<T> {
   const name = `dingtalk_bench_${Date.now()}`;
   await admin(adminUrl, `CREATE DATABASE ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   try {
-    print(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-    print(`ingest: ${CONNECTIONS} connections, ${SECONDS} s per endpoint, PostgreSQL server`);
-    const ingest = await ingestBench(url.toString(), SECONDS, CONNECTIONS);
-    print('| endpoint | req/s | p50 ms | p99 ms | requests | non-2xx |');
-    print('|---|---:|---:|---:|---:|---:|');
-    for (const r of [ingest.bare, ingest.robot, ingest.event]) {
-      print(`| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.total} | ${r.non2xx + r.errors} |`);
-    }
-    print(`ratio robot/bare: ${(ingest.robot.requestsPerSecond / ingest.bare.requestsPerSecond).toFixed(2)} of the throughput; event/bare: ${(ingest.event.requestsPerSecond / ingest.bare.requestsPerSecond).toFixed(2)}`);
-    print(`ack p99: robot ${ingest.robot.p99Ms} ms, event ${ingest.event.p99Ms} ms (DingTalk allows 1500 ms)`);
+    return await work(url.toString());
   } finally {
     await admin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
@@ -48,7 +63,7 @@ function print(line: string): void {
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (error) => {
     console.error(error);
     process.exit(1);

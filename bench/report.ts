@@ -1,0 +1,58 @@
+import type { FirstReplyFigures } from './first-reply.bench';
+import type { IngestFigures } from './ingest.bench';
+import type { QueueFigures } from './queue.bench';
+
+/** The markdown each entry prints; figures in, lines out, so run.ts only sequences the entries. */
+
+export function ingestReport(ingest: IngestFigures): string[] {
+  const ratio = (r: { requestsPerSecond: number }) => (r.requestsPerSecond / ingest.bare.requestsPerSecond).toFixed(2);
+  return [
+    '| endpoint | req/s | p50 ms | p99 ms | requests | non-2xx |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...[ingest.bare, ingest.robot, ingest.event].map(
+      (r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.total} | ${r.non2xx + r.errors} |`,
+    ),
+    `ratio robot/bare: ${ratio(ingest.robot)} of the throughput; event/bare: ${ratio(ingest.event)}`,
+    `ack p99: robot ${ingest.robot.p99Ms} ms, event ${ingest.event.p99Ms} ms (DingTalk allows 1500 ms)`,
+  ];
+}
+
+export function queueReport(q: QueueFigures): string[] {
+  const { drain, baseline } = q;
+  const jobsPerTrip = drain.completedPerSecond / baseline.perSecond;
+  return [
+    '| run | concurrency | total | seconds | per s |',
+    '|---|---:|---:|---:|---:|',
+    `| SELECT 1 round trips (baseline) | ${baseline.concurrency} | ${baseline.total} | fixed | ${baseline.perSecond} |`,
+    `| jobs claimed | ${q.workers} × ${q.concurrency} | ${drain.claimedByWorker.reduce((a, b) => a + b, 0)} | ${drain.seconds.toFixed(2)} | ${drain.claimedPerSecond} |`,
+    `| jobs completed (no-op handler) | ${q.workers} × ${q.concurrency} | ${drain.completed} of ${q.jobs} | ${drain.seconds.toFixed(2)} | ${drain.completedPerSecond} |`,
+    `claimed per worker: ${drain.claimedByWorker.join(', ')}; ${q.sessions} sessions; poll ${q.pollIntervalMs} ms (idle fallback: a finished job wakes its worker)`,
+    `ratio jobs/round trips: ${jobsPerTrip.toPrecision(2)} (one job costs about ${Math.round(1 / jobsPerTrip)} round trips)`,
+    ...checkLine('exactly once', q.failures),
+  ];
+}
+
+export function firstReplyReport(r: FirstReplyFigures): string[] {
+  const { solo, loaded } = r;
+  const row = (what: string, p: FirstReplyFigures['loaded']) => [
+    `| ${p.concurrency} | ${what} | webhook ack (HTTP response, baseline) | ${p.ack.p50Ms} | ${p.ack.p99Ms} | ${p.ack.maxMs} |`,
+    `| ${p.concurrency} | ${what} | first reply message in the simulator | ${p.firstReply.p50Ms} | ${p.firstReply.p99Ms} | ${p.firstReply.maxMs} |`,
+  ];
+  return [
+    '| in flight | messages | from posting the message to | p50 ms | p99 ms | max ms |',
+    '|---:|---:|---|---:|---:|---:|',
+    ...row(String(solo.messages), solo),
+    ...row(String(loaded.messages), loaded),
+    `ratio first reply p50/ack p50: ${ratio(loaded.firstReply.p50Ms, loaded.ack.p50Ms)} at ${loaded.concurrency} in flight, ${ratio(solo.firstReply.p50Ms, solo.ack.p50Ms)} one at a time`,
+    `worker defaults: concurrency ${r.workerConcurrency}, poll ${r.pollIntervalMs} ms; intake wakes the worker on enqueue, so the poll is only the idle fallback`,
+    ...checkLine('every message answered', r.failures),
+  ];
+}
+
+function ratio(a: number, b: number): string {
+  return (a / b).toFixed(1);
+}
+
+function checkLine(what: string, failures: readonly string[]): string[] {
+  return failures.length === 0 ? [`check (${what}): ok`] : failures.map((failure) => `FAILED (${what}): ${failure}`);
+}
