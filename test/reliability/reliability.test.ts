@@ -98,6 +98,8 @@ it(`crash: ${MESSAGES} messages over both modes, each delivered 1–3 times, whi
   const chaos = async () => {
     for (let k = 1; k <= KILLS; k++) {
       await until(async () => (await world.doneJobs()) - doneBefore >= Math.round((k * MESSAGES) / (KILLS + 1)));
+      // …and while the victim itself holds jobs, so every kill interrupts work in flight.
+      await until(async () => (await world.runningOn(victim.pids[victim.pids.length - 1])) > 0);
       await world.cluster.kill(victim);
       await world.cluster.restart(victim);
       await world.streamConnected();

@@ -20,6 +20,8 @@ export interface World {
   openJobs(): Promise<number>;
   /** Jobs finished so far. */
   doneJobs(): Promise<number>;
+  /** Jobs the process `pid` holds a lease on right now. */
+  runningOn(pid: number): Promise<number>;
   /** Resolves once every replica has its Stream connection open at the simulator. */
   streamConnected(): Promise<void>;
   close(): Promise<void>;
@@ -65,6 +67,10 @@ export async function startWorld(replicas = 2): Promise<World> {
     },
     doneJobs: async () => {
       const rows = await query(databaseUrl, `SELECT count(*)::int AS n FROM plugin_dingtalk_handoff WHERE status = 'done'`);
+      return (rows[0] as { n: number }).n;
+    },
+    runningOn: async (pid) => {
+      const rows = await query(databaseUrl, `SELECT count(*)::int AS n FROM plugin_dingtalk_handoff WHERE status = 'running' AND lease_owner LIKE '%:${Math.trunc(pid)}:%'`);
       return (rows[0] as { n: number }).n;
     },
     streamConnected: async () => {
