@@ -41,6 +41,17 @@ describe('conversation engine: message → session → Xpert API runner → repl
 
   const runsSince = (before: number) => fake.runs().slice(before);
 
+  /** The job's retry (an hour later) succeeds and finishes the one answer from the first run. */
+  const expectRetryAnswersWithoutRerun = async (runsBefore: number, answer: string) => {
+    engine.clock.advance(3600_000);
+    const second = await engine.drain();
+    expect(second.map((d) => [d.job.kind, d.error])).toEqual([['message', undefined]]);
+    expect(runsSince(runsBefore)).toHaveLength(1);
+    const finished = engine.reply.finishedReplies();
+    expect(finished).toHaveLength(1);
+    expect(finished[0].finished?.result.text).toContain(answer);
+  };
+
   /** Lets a test put faults between the engine and the recording reply port. */
   const wrapReplySessions = (wrap: (session: ReplySession) => ReplySession) => {
     const open = engine.reply.open.bind(engine.reply);
@@ -206,13 +217,7 @@ describe('conversation engine: message → session → Xpert API runner → repl
     await engine.send(INTEGRATION, { text: 'once only' });
     const first = await engine.drain();
     expect(first[0].error).toBeDefined();
-    engine.clock.advance(3600_000);
-    const second = await engine.drain();
-    expect(second.map((d) => [d.job.kind, d.error])).toEqual([['message', undefined]]);
-    expect(runsSince(before)).toHaveLength(1);
-    const finished = engine.reply.finishedReplies();
-    expect(finished).toHaveLength(1);
-    expect(finished[0].finished?.result.text).toContain('once only');
+    await expectRetryAnswersWithoutRerun(before, 'once only');
   });
   it('a reply that fails mid-stream does not cut the expert off: the run is read to its end, recorded, and the retry only redoes the reply', async () => {
     const before = fake.runs().length;
@@ -232,12 +237,6 @@ describe('conversation engine: message → session → Xpert API runner → repl
     expect(String(first[0].error)).toContain('DingTalk unreachable');
     expect(runsSince(before)).toHaveLength(1);
     expect(runsSince(before)[0].outcome).toBe('completed');
-    engine.clock.advance(3600_000);
-    const second = await engine.drain();
-    expect(second.map((d) => [d.job.kind, d.error])).toEqual([['message', undefined]]);
-    expect(runsSince(before)).toHaveLength(1);
-    const finished = engine.reply.finishedReplies();
-    expect(finished).toHaveLength(1);
-    expect(finished[0].finished?.result.text).toContain('**You said:** keep reading');
+    await expectRetryAnswersWithoutRerun(before, '**You said:** keep reading');
   });
 });
