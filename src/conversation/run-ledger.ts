@@ -8,13 +8,6 @@ export interface LedgerEntry {
   result?: ExpertRunResult;
 }
 
-/**
- * Remembers that a turn's expert run completed (outbox row `run:<key>`, its result stored with it),
- * so a job retried AFTER the run — e.g. because sending the answer failed — finishes the reply from
- * the stored result instead of asking the expert a second time (the runner port: once the host
- * accepted a turn, a blind retry would answer it twice). A run interrupted mid-way leaves a pending
- * row, and the retry runs it again: nothing says the host finished it.
- */
 export interface RunLedgerOptions {
   /** How long `record` keeps trying while the database does not answer (a restart, a failover). */
   recordPatienceMs?: number;
@@ -26,6 +19,13 @@ const DEFAULT_RECORD_PATIENCE_MS = 30_000;
 const FIRST_PAUSE_MS = 200;
 const MAX_PAUSE_MS = 1_000;
 
+/**
+ * Remembers that a turn's expert run completed (outbox row `run:<key>`, its result stored with it),
+ * so a job retried AFTER the run — e.g. because sending the answer failed — finishes the reply from
+ * the stored result instead of asking the expert a second time (the runner port: once the host
+ * accepted a turn, a blind retry would answer it twice). A run interrupted mid-way leaves a pending
+ * row, and the retry runs it again: nothing says the host finished it.
+ */
 export class RunLedger {
   private readonly outbox: OutboxRepository;
   private readonly patienceMs: number;

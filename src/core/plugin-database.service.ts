@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@ne
 import { DataSource } from 'typeorm';
 import type { PluginConfig } from '../config/plugin-config';
 import { DingTalkError } from '../errors';
-import { createPluginDataSource, Database, guardPoolConnections, runMigrations } from '../persistence';
+import { createPluginDataSource, Database, runMigrations } from '../persistence';
 import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
 
 /**
@@ -57,7 +57,6 @@ export class PluginDatabase implements OnApplicationShutdown {
   private async connect(): Promise<Database> {
     const dataSource = createPluginDataSource({ hostOptions: this.hostDataSource?.options, databaseUrl: this.config.database });
     await dataSource.initialize();
-    guardPoolConnections(dataSource, this.logger);
     try {
       await runMigrations(dataSource, this.logger);
       return await Database.open(dataSource);

@@ -3,6 +3,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { DingTalkError } from '../errors';
 import { isSerialDataSource } from './data-source.factory';
 import { FifoMutex } from './fifo-mutex';
+import { guardPoolConnections } from './pool-guard';
 import { silentLogger, type PersistenceLogger } from './logger';
 import { isErrorLike } from './sql-values';
 
@@ -48,7 +49,9 @@ export class Database implements Queryable {
   /** Initializes the DataSource if needed. Run migrations (runMigrations) before opening. */
   static async open(dataSource: DataSource, options: OpenDatabaseOptions = {}): Promise<Database> {
     if (!dataSource.isInitialized) await dataSource.initialize();
-    return new Database(dataSource, options.serial ?? isSerialDataSource(dataSource), options.logger ?? silentLogger);
+    const logger = options.logger ?? silentLogger;
+    guardPoolConnections(dataSource, logger);
+    return new Database(dataSource, options.serial ?? isSerialDataSource(dataSource), logger);
   }
 
   async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {

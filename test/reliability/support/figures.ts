@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import type { FakeRunRecord } from '../../../sandbox/fake-xpert/threads-api';
 import type { SimMessage } from '../../../sandbox/simulator/types';
 import type { DeliveryLog } from './delivery';
+import { quotedTag } from './settle';
 import type { PlannedMessage, SessionPlan } from './traffic';
 
 export interface DeliveryFigures {
@@ -152,8 +153,7 @@ function groupRuns(runs: FakeRunRecord[]): Map<string, FakeRunRecord[]> {
 function groupAnswers(messages: SimMessage[]): Map<string, SimMessage[]> {
   const byTag = new Map<string, SimMessage[]>();
   for (const message of messages) {
-    const text = JSON.stringify(message.content ?? '');
-    const tag = /You said:\*\* reliability check \[([0-9a-z]+m\d{5})\]/.exec(text)?.[1];
+    const tag = quotedTag(message);
     if (tag && message.status !== 'recalled') byTag.set(tag, [...(byTag.get(tag) ?? []), message]);
   }
   return byTag;

@@ -5,11 +5,16 @@ import type { World } from './world';
 
 const ANSWER = /You said:\*\* reliability check \[([0-9a-z]+m\d{5})\]/;
 
+/** The tag of the message a bot message answers: the demo expert quotes what it answers. */
+export function quotedTag(message: SimMessage): string | undefined {
+  return ANSWER.exec(JSON.stringify(message.content ?? ''))?.[1];
+}
+
 /** The tag a finished answer quotes: its card was finalized (or a markdown answer was sent). */
 export function answeredTag(message: SimMessage): string | undefined {
   const content = message.content as { stream?: { finalized?: boolean } } | undefined;
   if (message.kind === 'card' && !content?.stream?.finalized) return undefined;
-  return ANSWER.exec(JSON.stringify(content ?? ''))?.[1];
+  return quotedTag(message);
 }
 
 /**
