@@ -21,7 +21,7 @@ import { DataSource } from 'typeorm';
 import { HANDOFF_QUEUE_SERVICE_TOKEN, INTEGRATION_PERMISSION_SERVICE_TOKEN, type PluginPermission } from '../../src/host/host-317.types';
 import { HarnessUser, HostAuthGuard } from './host-auth.guard';
 import { HostDatabaseOptions, openHostDatabase } from './host-database';
-import { HARNESS_ORGANIZATION_ID, HARNESS_TENANT_ID, HostIntegrations, insertIntegration, type IntegrationHooks, type IntegrationInput } from './host-integrations';
+import { HARNESS_TENANT_ID, HostIntegrations, insertIntegration, type IntegrationHooks, type IntegrationInput } from './host-integrations';
 import { HostProfile, PluginPackageJson, assertLoadablePackage, resolveHostProfile } from './host-profile';
 import { HostServices, INTEGRATION_SERVICE_GATE } from './host-services';
 import { HOST_INTEGRATIONS, HostIntegrationController } from './integration.routes';

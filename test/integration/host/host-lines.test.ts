@@ -40,7 +40,7 @@ async function say(text: string): Promise<void> {
 }
 
 async function state(): Promise<{ host: { profile: string; adminToken: string } }> {
-  return (await fetch(`${sandbox.url}/sandbox/api/state`)).json();
+  return (await (await fetch(`${sandbox.url}/sandbox/api/state`)).json()) as { host: { profile: string; adminToken: string } };
 }
 
 it(`runs the ${profile} host line and tells scripts so, with a token for the authenticated routes`, async () => {
