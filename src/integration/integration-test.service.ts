@@ -73,7 +73,7 @@ export class IntegrationTestService {
       checks: {
         credentials: checklist.credentials,
         mode: options.mode,
-        next: this.nextStep(options, checklist.webhookUrl),
+        next: checklist.credentials === 'ok' ? this.nextStep(options, checklist.webhookUrl) : 'DingTalk could not be reached to check the credentials; see the warnings, then Test again.',
         ...(connection ? { connection } : {}),
       },
     };

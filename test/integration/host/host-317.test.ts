@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startHost } from '../../../sandbox/host/harness';
+import { pluginLevel } from '../../../sandbox/host/host-profile';
 import { HANDOFF_QUEUE_GATE } from '../../../sandbox/host/host-services';
 import { HANDOFF_QUEUE_SERVICE_TOKEN, INTEGRATION_PERMISSION_SERVICE_TOKEN, type PluginContext317 } from '../../../src/host/host-317.types';
 import { t } from '../../../src/i18n';
@@ -210,6 +213,19 @@ describe('republish by diff', () => {
 });
 
 describe('the 3.17 loader', () => {
+  it('finds the plugin system-level, with the permissions it resolves through ctx declared', async () => {
+    const packageJson = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8'));
+    expect(pluginLevel(packageJson)).toBe('system');
+    const plugin = (await import('../../../src/index')).default as { permissions?: unknown[] };
+    expect(plugin.permissions).toEqual(
+      expect.arrayContaining([
+        { type: 'integration', service: 'dingtalk', operations: ['read'] },
+        { type: 'integration', service: 'dingtalk_long', operations: ['read'] },
+        { type: 'handoff', operations: ['enqueue'] },
+      ]),
+    );
+  });
+
   it('refuses a plugin that ships @xpert-ai/plugin-sdk in its dependencies', async () => {
     await expect(startHost({ profile: '3.17', pluginPackage: { name: 'p', dependencies: { '@xpert-ai/plugin-sdk': '3.17.3' } } })).rejects.toThrow(/must be a peerDependency/);
   });
