@@ -1,16 +1,20 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { resolveHostProfile } from './host/host-profile';
 import { startSandbox } from './sandbox';
 
 /**
  * `npm start`: the whole DingTalk ↔ Xpert path on one machine, no DingTalk tenant, no Xpert server,
- * no public URL. PORT (default 3000) and DATA_DIR (default .data/sandbox) are honoured.
+ * no public URL. PORT (default 3000), DATA_DIR (default .data/sandbox) and XPERT_HOST_PROFILE
+ * (3.17 by default — the current host line — or 3.7) are honoured.
  */
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.DATA_DIR || '.data/sandbox');
   mkdirSync(dataDir, { recursive: true });
+  const profile = resolveHostProfile(undefined, '3.17');
   const sandbox = await startSandbox({
+    profile,
     port: Number(process.env.PORT || 3000),
     dataDir,
     databaseUrl: process.env.DATABASE_URL || undefined,
@@ -18,7 +22,7 @@ async function main(): Promise<void> {
   });
   const lines = [
     '',
-    'DingTalk sandbox is running',
+    `DingTalk sandbox is running (Xpert host profile ${profile})`,
     `  page (open in a browser):  ${sandbox.url}/sandbox/`,
     `  state (JSON, loopback):    ${sandbox.url}/sandbox/api/state`,
     `  DingTalk simulator:        ${sandbox.simulator.baseUrl}  (calls: ${sandbox.simulator.baseUrl}/_simulator/calls)`,

@@ -23,6 +23,10 @@ function loopbackOnly(req: Request, res: Response, next: NextFunction): void {
 
 const MAX_TEXT = 20_000;
 
+function hostInfo(host: HostHarness | undefined): { profile: string; adminToken: string } | null {
+  return host ? { profile: host.profile, adminToken: host.adminToken } : null;
+}
+
 export function mountSandboxRoutes(app: Express, deps: SandboxRouteDeps): void {
   const userMessages = new UserMessageLog();
   app.use('/sandbox', loopbackOnly);
@@ -55,6 +59,8 @@ export function mountSandboxRoutes(app: Express, deps: SandboxRouteDeps): void {
             gatewayPending: deps.simulator.gateway.pendingCount(integration.options.clientId),
           })),
           simulator: { baseUrl: deps.simulator.baseUrl },
+          // Scripts use the token for authenticated host routes (Test, the status route).
+          host: hostInfo(deps.host?.()),
           windows: sandboxWindows(),
           users: SANDBOX_USERS,
           queue: plugin.queue,

@@ -1,5 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { startHost, type HostHarness } from './host/harness';
+import { startHost, type HostHarness, type HostProfile } from './host/harness';
 import { createFakeThreadsApi, type FakeThreadsApi } from './fake-xpert/threads-api';
 import { createSimulator, type DingTalkSimulator } from './simulator';
 import { WorkflowTriggerRegistry } from '@xpert-ai/plugin-sdk';
@@ -15,6 +15,8 @@ export interface SandboxOptions {
   simulatorPort?: number;
   /** Extra plugin config (tests). */
   pluginConfig?: Record<string, unknown>;
+  /** Host line the harness plays (default `XPERT_HOST_PROFILE`, else 3.7). */
+  profile?: HostProfile;
 }
 
 export interface Sandbox {
@@ -40,6 +42,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let url = `http://127.0.0.1:${port}`;
   const started: { host?: HostHarness } = {};
   const host = await startHost({
+    profile: options.profile,
     port,
     database: options.databaseUrl ? { url: options.databaseUrl } : { dataDir: options.dataDir },
     integrations: [DEMO_HTTP, DEMO_STREAM],

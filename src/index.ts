@@ -4,6 +4,7 @@ import type { XpertPlugin } from '@xpert-ai/plugin-sdk';
 import { DINGTALK_ICON } from './config/icon';
 import { PluginConfig, parsePluginConfig, pluginConfigSchema } from './config/plugin-config';
 import { DingTalkPluginModule } from './dingtalk.plugin';
+import type { PluginPermission } from './host/host-317.types';
 import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG, DINGTALK_PLUGIN_CONTEXT } from './tokens';
 
 // Read at run time from the package root (one level above both src/ and dist/), so meta.name is
@@ -15,7 +16,19 @@ const packageJson = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'
   keywords?: string[];
 };
 
-const plugin: XpertPlugin<PluginConfig> = {
+/**
+ * What a 3.17 host lets the plugin resolve through `ctx.resolve` (a 3.7 host ignores the field):
+ * reading its own integrations — `dingtalk_long` is the Stream provider name of earlier releases —
+ * and putting messages on the host's handoff queue.
+ */
+export const PLUGIN_PERMISSIONS: PluginPermission[] = [
+  { type: 'integration', service: 'dingtalk', operations: ['read'] },
+  { type: 'integration', service: 'dingtalk_long', operations: ['read'] },
+  { type: 'handoff', operations: ['enqueue'] },
+];
+
+const plugin: XpertPlugin<PluginConfig> & { permissions: PluginPermission[] } = {
+  permissions: PLUGIN_PERMISSIONS,
   meta: {
     name: packageJson.name,
     version: packageJson.version,
@@ -53,6 +66,7 @@ export default plugin;
 export const meta = plugin.meta;
 export const config = plugin.config;
 export const register = plugin.register;
+export const permissions = plugin.permissions;
 export { DingTalkPluginModule };
 export { DingTalkError } from './errors';
 export type { PluginConfig } from './config/plugin-config';

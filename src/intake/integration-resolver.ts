@@ -10,10 +10,25 @@ export type DingTalkIntegration = IntegrationRecord<DingTalkIntegrationOptions>;
 /** Finds a DingTalk integration by id, with coded errors for the webhook edge (404 / 409). */
 @Injectable()
 export class IntegrationResolver {
+  /**
+   * Integrations the host is deleting on this process (3.17 calls onDelete just before it removes
+   * the record): treated as gone from that moment, so no webhook or sync revives them meanwhile.
+   */
+  private readonly deleting = new Set<string>();
+
   constructor(private readonly records: IntegrationRecords) {}
 
+  markDeleted(integrationId: string): void {
+    this.deleting.add(integrationId);
+  }
+
+  /** Saved again (an update after a failed delete): it counts as present again. */
+  markSaved(integrationId: string): void {
+    this.deleting.delete(integrationId);
+  }
+
   async resolve(integrationId: string): Promise<DingTalkIntegration> {
-    const record = await this.records.get(integrationId);
+    const record = this.deleting.has(integrationId) ? null : await this.records.get(integrationId);
     if (!record) {
       throw new DingTalkError('dingtalk_integration_not_found', 'No integration with this id; copy the callback URL again from the integration page.', 404);
     }
@@ -35,6 +50,7 @@ export class IntegrationResolver {
     const records = await this.records.listByProvider(PROVIDER_NAME);
     const valid: DingTalkIntegration[] = [];
     for (const record of records) {
+      if (this.deleting.has(record.id)) continue;
       try {
         valid.push({ ...record, options: parseIntegrationOptions(record.options) });
       } catch {

@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import type { DingTalkIntegrationOptions } from '../config/integration-options';
 import type { PluginConfig } from '../config/plugin-config';
 import { parseCardCallback, parseRobotMessage, parseStreamEvent } from '../dingtalk/inbound';
 import { DingTalkStreamConnection, type StreamStatus } from '../dingtalk/stream';
 import { IntegrationTestListener } from '../integration/integration-test.service';
-import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import type { IntegrationTestProbe } from '../host/host-317.types';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
 import { IntakeService } from './intake.service';
 import { DingTalkIntegration, IntegrationResolver } from './integration-resolver';
 import { runInIntegrationContext } from './request-context';
@@ -13,13 +14,18 @@ import { runInIntegrationContext } from './request-context';
 interface Running {
   connection: DingTalkStreamConnection;
   fingerprint: string;
+  /** New for every connection object, so an admin can see that a saved change reconnected. */
+  connectionId: string;
 }
+
+export type StreamConnectionStatus = StreamStatus & { connectionId: string };
 
 /**
  * One Stream connection per stream-mode integration. Frames go through the same intake as HTTP
  * callbacks; the wrapper ACKs a frame only after `intake.accept` resolved, i.e. after the commit.
  * Connections follow the host's integration records: started at boot, re-synced periodically and
  * whenever an admin clicks Test (the 3.7 host tells plugins nothing when an integration changes).
+ * A 3.17 host calls the integration strategy's onUpdate/onDelete, which land in `apply`/`close`.
  */
 @Injectable()
 export class StreamReceiver extends IntegrationTestListener implements OnApplicationBootstrap, OnModuleDestroy {
@@ -33,6 +39,7 @@ export class StreamReceiver extends IntegrationTestListener implements OnApplica
     private readonly integrations: IntegrationResolver,
     private readonly intake: IntakeService,
     @Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig,
+    @Optional() @Inject(DINGTALK_CLOCK) private readonly now: () => number = Date.now,
   ) {
     super();
   }
@@ -54,12 +61,54 @@ export class StreamReceiver extends IntegrationTestListener implements OnApplica
     this.running.clear();
   }
 
-  status(integrationId: string): StreamStatus | undefined {
-    return this.running.get(integrationId)?.connection.status();
+  status(integrationId: string): StreamConnectionStatus | undefined {
+    const running = this.running.get(integrationId);
+    return running ? { ...running.connection.status(), connectionId: running.connectionId } : undefined;
   }
 
-  statuses(): Record<string, StreamStatus> {
-    return Object.fromEntries([...this.running.entries()].map(([id, r]) => [id, r.connection.status()]));
+  statuses(): Record<string, StreamConnectionStatus> {
+    return Object.fromEntries([...this.running.entries()].map(([id, r]) => [id, { ...r.connection.status(), connectionId: r.connectionId }]));
+  }
+
+  /**
+   * The Test checklist's probe: the live connection's state, but only if it runs with the settings
+   * under test; otherwise those settings have no connection yet (they connect once saved).
+   */
+  probe(integrationId: string | undefined, options: DingTalkIntegrationOptions): IntegrationTestProbe | undefined {
+    if (options.mode !== 'stream') return undefined;
+    const checkedAt = this.now();
+    const running = integrationId ? this.running.get(integrationId) : undefined;
+    if (!running || running.fingerprint !== fingerprintOf(options)) {
+      return { connected: false, state: running ? 'pending-save' : 'not-started', lastError: null, checkedAt };
+    }
+    const status = running.connection.status();
+    return { connected: status.state === 'connected', state: status.state, lastError: status.lastError ?? null, checkedAt };
+  }
+
+  /**
+   * A saved change (the host's onUpdate, called before it writes the record, so the settings come
+   * from the call and not from the table): reconnect with the new credentials, or close the
+   * connection if the integration no longer runs in Stream mode.
+   */
+  async apply(integration: DingTalkIntegration | null, integrationId: string): Promise<void> {
+    if (this.stopped) return;
+    await this.syncing?.catch(() => undefined);
+    const current = this.running.get(integrationId);
+    if (!integration || integration.options.mode !== 'stream') {
+      if (current) await this.stop(integrationId, current);
+      return;
+    }
+    const fingerprint = fingerprintOf(integration.options);
+    if (current?.fingerprint === fingerprint) return;
+    if (current) await this.stop(integrationId, current);
+    this.start(integration, fingerprint);
+  }
+
+  /** The integration is being deleted: close its connection now. */
+  async close(integrationId: string): Promise<void> {
+    await this.syncing?.catch(() => undefined);
+    const current = this.running.get(integrationId);
+    if (current) await this.stop(integrationId, current);
   }
 
   /** Test button: (re)connect with the tested settings and report how that went. */
@@ -108,7 +157,7 @@ export class StreamReceiver extends IntegrationTestListener implements OnApplica
       onCardCallback: (data) => accept(parseCardCallback(data)),
       onEvent: (headers, data) => accept(parseStreamEvent(headers, data)),
     });
-    this.running.set(integration.id, { connection, fingerprint });
+    this.running.set(integration.id, { connection, fingerprint, connectionId: randomUUID() });
     this.logger.log(`stream connection starting for integration ${integration.id}`);
     connection.start().catch((error) => this.logger.warn(`stream connection for ${integration.id} failed to start: ${(error as Error).message}`));
   }

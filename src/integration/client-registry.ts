@@ -26,8 +26,9 @@ export class DingTalkClientRegistry {
   }
 
   /** A client that shares nothing, for checking credentials that are not saved yet. */
-  create(options: Pick<DingTalkIntegrationOptions, 'clientId' | 'clientSecret' | 'robotCode'>): DingTalkClient {
+  create(options: Pick<DingTalkIntegrationOptions, 'clientId' | 'clientSecret' | 'robotCode'>, tuning: { maxRetries?: number } = {}): DingTalkClient {
     return new DingTalkClient({
+      ...tuning,
       clientId: options.clientId,
       clientSecret: options.clientSecret,
       robotCode: options.robotCode || options.clientId,

@@ -1,18 +1,29 @@
-import { Injectable } from '@nestjs/common';
-import { IntegrationStrategy, IntegrationStrategyKey, TIntegrationStrategyParams } from '@xpert-ai/plugin-sdk';
+import { Injectable, Logger } from '@nestjs/common';
+import { IntegrationStrategy, IntegrationStrategyKey, RequestContext, TIntegrationStrategyParams } from '@xpert-ai/plugin-sdk';
 import type { IIntegration, TIntegrationProvider } from '@metad/contracts';
 import { parseIntegrationOptions } from '../config/integration.schema';
 import type { DingTalkIntegrationOptions } from '../config/integration-options';
+import type { IntegrationStrategyHooks317 } from '../host/host-317.types';
+import { IntegrationResolver } from '../intake/integration-resolver';
+import { StreamReceiver } from '../intake/stream.receiver';
+import { requestOrigin } from '../http/request-origin';
 import { PROVIDER_NAME } from '../tokens';
 import { integrationMeta } from './integration.meta';
-import { IntegrationTestService } from './integration-test.service';
+import { IntegrationTestService, type DingTalkChecklist } from './integration-test.service';
 
 @Injectable()
 @IntegrationStrategyKey(PROVIDER_NAME)
-export class DingTalkIntegrationStrategy implements IntegrationStrategy<DingTalkIntegrationOptions> {
+export class DingTalkIntegrationStrategy
+  implements Omit<IntegrationStrategy<DingTalkIntegrationOptions>, 'validateConfig'>, IntegrationStrategyHooks317<DingTalkIntegrationOptions, IIntegration<DingTalkIntegrationOptions>>
+{
   readonly meta = integrationMeta as unknown as TIntegrationProvider;
+  private readonly logger = new Logger('DingTalkIntegration');
 
-  constructor(private readonly tester: IntegrationTestService) {}
+  constructor(
+    private readonly tester: IntegrationTestService,
+    private readonly receiver: StreamReceiver,
+    private readonly integrations: IntegrationResolver,
+  ) {}
 
   /**
    * The 3.7 host never calls `execute` for integrations (only knowledge strategies are executed);
@@ -22,9 +33,58 @@ export class DingTalkIntegrationStrategy implements IntegrationStrategy<DingTalk
     return null;
   }
 
-  /** Called by the host's `POST /api/integration/test`: static checks, then the credentials against DingTalk. */
-  async validateConfig(config: DingTalkIntegrationOptions): Promise<void> {
-    const options = parseIntegrationOptions(config);
-    await this.tester.test({ provider: PROVIDER_NAME, options: options as unknown as Record<string, unknown> });
+  /**
+   * 3.17: the Test button (`POST /api/integration/test`) and every save call this with the form's
+   * settings. A throw blocks the save (bad field, rejected credentials); everything else the admin
+   * still has to fix comes back as `warnings`. The result carries no `options`/`name`, which the
+   * host would otherwise write over the stored record.
+   */
+  async validateConfig(config: DingTalkIntegrationOptions, integration?: IIntegration<DingTalkIntegrationOptions>): Promise<DingTalkChecklist> {
+    return this.tester.checklist({ id: integration?.id, options: config ?? integration?.options, origin: currentOrigin() });
+  }
+
+  /** 3.17, after validation and before the record is written: bring the Stream connection in line. */
+  async onUpdate(previous: IIntegration<DingTalkIntegrationOptions>, current: IIntegration<DingTalkIntegrationOptions>): Promise<void> {
+    const id = current?.id ?? previous?.id;
+    if (!id) return;
+    this.integrations.markSaved(id);
+    let options: DingTalkIntegrationOptions | null = null;
+    if (current?.provider === PROVIDER_NAME || current?.provider === undefined) {
+      try {
+        options = parseIntegrationOptions(current?.options);
+      } catch {
+        // Settings the save accepted but Stream cannot use: no connection rather than a stale one.
+      }
+    }
+    await this.receiver.apply(options ? { ...toRecord(current, id), options } : null, id);
+    this.logger.log(`dingtalk integration ${id} updated; connection re-synced`);
+  }
+
+  /** 3.17, before the record is deleted: close the connection and stop accepting its webhooks. */
+  async onDelete(integration: IIntegration<DingTalkIntegrationOptions>): Promise<void> {
+    if (!integration?.id) return;
+    this.integrations.markDeleted(integration.id);
+    await this.receiver.close(integration.id);
+    this.logger.log(`dingtalk integration ${integration.id} deleted; connection closed`);
+  }
+}
+
+function toRecord(integration: IIntegration<DingTalkIntegrationOptions>, id: string) {
+  return {
+    id,
+    tenantId: integration.tenantId ?? null,
+    organizationId: integration.organizationId ?? null,
+    name: integration.name ?? null,
+    provider: PROVIDER_NAME,
+  };
+}
+
+/** The admin's request origin, when validateConfig runs inside one (the host's request context). */
+function currentOrigin(): string | undefined {
+  try {
+    const request = RequestContext.currentRequest() as unknown as { headers?: Record<string, string | string[] | undefined>; protocol?: string } | undefined;
+    return request?.headers ? requestOrigin(request) : undefined;
+  } catch {
+    return undefined;
   }
 }

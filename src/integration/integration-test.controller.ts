@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
 import type { Request } from 'express';
 import { DingTalkErrorFilter } from '../http/error.filter';
+import { requestOrigin } from '../http/request-origin';
 import { IntegrationFormValue, IntegrationTestService } from './integration-test.service';
 
 /** The 3.7 UI's Test button posts the whole integration form to `/api/<provider>/test`. */
@@ -12,13 +13,6 @@ export class IntegrationTestController {
   @Post('test')
   @HttpCode(200)
   test(@Body() body: IntegrationFormValue, @Req() request: Request) {
-    return this.service.test(body ?? {}, requestOrigin(request));
+    return this.service.test(body ?? {}, requestOrigin(request as never));
   }
-}
-
-function requestOrigin(request: Request): string | undefined {
-  const host = request.get('x-forwarded-host') ?? request.get('host');
-  if (!host) return undefined;
-  const proto = (request.get('x-forwarded-proto') ?? request.protocol ?? 'http').split(',')[0].trim();
-  return `${proto}://${host}`;
 }

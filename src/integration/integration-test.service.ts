@@ -4,8 +4,10 @@ import { parseIntegrationOptions, withoutSecrets } from '../config/integration.s
 import type { DingTalkIntegrationOptions } from '../config/integration-options';
 import { DingTalkError } from '../errors';
 import { DingTalkApiError } from '../dingtalk/client';
+import type { IntegrationTestProbe, IntegrationTestResult } from '../host/host-317.types';
 import { DINGTALK_PLUGIN_CONFIG, PROVIDER_NAME } from '../tokens';
 import { DingTalkClientRegistry } from './client-registry';
+import { probePermissions } from './integration-checklist';
 
 export interface IntegrationFormValue {
   id?: string;
@@ -14,15 +16,38 @@ export interface IntegrationFormValue {
   [key: string]: unknown;
 }
 
-/** Lets other parts react when an admin tests (and so usually saves) an integration. */
+/** Lets other parts react when an admin tests an integration, and report its live connection. */
 export abstract class IntegrationTestListener {
   abstract onIntegrationTested(integrationId: string, options: DingTalkIntegrationOptions): Promise<Record<string, unknown> | void>;
+  /** The connection state for these settings; undefined when the integration has none (HTTP mode). */
+  abstract probe(integrationId: string | undefined, options: DingTalkIntegrationOptions): IntegrationTestProbe | undefined;
 }
 
-export interface IntegrationTestResult extends IntegrationFormValue {
+/**
+ * The admin's checklist: the shape of the host's `IntegrationTestResult` (3.17) with nothing the
+ * host would patch into the stored record. `warnings` names each thing still to fix.
+ */
+export interface DingTalkChecklist extends IntegrationTestResult {
+  mode: 'stream' | 'http';
+  warnings: string[];
+  credentials: 'ok' | 'unchecked';
+}
+
+/** The 3.7 route's answer: the form without secrets, the checklist, and the older `checks` block. */
+export interface IntegrationTestRouteResult extends DingTalkChecklist {
+  id?: string;
+  provider: string;
   options: Record<string, unknown>;
-  webhookUrl?: string;
-  checks: { credentials: 'ok'; mode: 'stream' | 'http'; next: string; connection?: Record<string, unknown> };
+  checks: { credentials: 'ok' | 'unchecked'; mode: 'stream' | 'http'; next: string; connection?: Record<string, unknown> };
+}
+
+export interface ChecklistInput {
+  /** Absent while the integration is not saved yet. */
+  id?: string;
+  /** Raw settings under test (the form's, never the stored ones). */
+  options: unknown;
+  /** Origin of the admin's request, used when no public base URL is configured. */
+  origin?: string;
 }
 
 @Injectable()
@@ -33,46 +58,97 @@ export class IntegrationTestService {
     @Optional() private readonly listener?: IntegrationTestListener,
   ) {}
 
-  /** The Test button: check the form against DingTalk and tell the admin what to do next. Never echoes a secret. */
-  async test(form: IntegrationFormValue, requestOrigin?: string): Promise<IntegrationTestResult> {
-    if (form.provider && form.provider !== PROVIDER_NAME) {
-      throw new DingTalkError('dingtalk_provider_mismatch', `This route tests '${PROVIDER_NAME}' integrations, not '${form.provider}'.`, 400);
-    }
+  /** `POST /api/dingtalk/test` (the 3.7 Test button): re-sync connections, then the checklist. */
+  async test(form: IntegrationFormValue, requestOrigin?: string): Promise<IntegrationTestRouteResult> {
+    this.assertProvider(form.provider);
     const options = parseIntegrationOptions(form.options);
-    await this.checkCredentials(options);
-
-    const webhookUrl = form.id ? this.webhookUrl(form.id, requestOrigin) : undefined;
+    // The 3.7 host tells plugins nothing on save; a Test is the moment to pick up saved changes.
     const connection = form.id && this.listener ? await this.listener.onIntegrationTested(form.id, options) : undefined;
+    const checklist = await this.checklist({ id: form.id, options: form.options, origin: requestOrigin });
     return {
       ...form,
       provider: PROVIDER_NAME,
       options: withoutSecrets(options as unknown as Record<string, unknown>),
-      ...(webhookUrl && options.mode === 'http' ? { webhookUrl } : {}),
+      ...checklist,
       checks: {
-        credentials: 'ok',
+        credentials: checklist.credentials,
         mode: options.mode,
-        next: this.nextStep(options, webhookUrl),
+        next: checklist.credentials === 'ok' ? this.nextStep(options, checklist.webhookUrl) : 'DingTalk could not be reached to check the credentials; see the warnings, then Test again.',
         ...(connection ? { connection } : {}),
       },
     };
   }
 
-  private async checkCredentials(options: DingTalkIntegrationOptions): Promise<void> {
+  /**
+   * Static checks (throw a coded 400 naming the field), the credentials (a rejected secret throws
+   * naming them; DingTalk unreachable is only a warning), then one warning per thing to fix.
+   * Never holds a secret.
+   */
+  async checklist(input: ChecklistInput): Promise<DingTalkChecklist> {
+    const options = parseIntegrationOptions(input.options);
+    const warnings: string[] = [];
+    const client = this.clients.create(options, { maxRetries: 0 });
+    const reachable = await this.checkCredentials(client, warnings);
+    if (reachable) warnings.push(...(await probePermissions(client, options)));
+
+    const webhookUrl = input.id && options.mode === 'http' ? this.webhookUrl(input.id, input.origin) : undefined;
+    if (options.mode === 'http' && !input.id) {
+      warnings.push('Callback URL: save the integration, then Test again to get the URL to paste into the developer console.');
+    }
+    if (!options.cardTemplateId) {
+      warnings.push('Card template: no AI card template ID is set, so answers arrive as markdown messages instead of one streamed card. Create an AI card template in the card platform and paste its ID to stream answers.');
+    }
+    if (!this.config.publicBaseUrl) {
+      warnings.push(
+        options.mode === 'http'
+          ? "Public base URL: the plugin config has no publicBaseUrl, so the callback URL is built from this request's address. Set publicBaseUrl (or DINGTALK_PUBLIC_BASE_URL) to the address DingTalk and users reach this server at."
+          : 'Public base URL: the plugin config has no publicBaseUrl, so links in replies (End conversation, Confirm/Reject) cannot be built. Set publicBaseUrl (or DINGTALK_PUBLIC_BASE_URL).',
+      );
+    }
+    if (options.mode === 'http' && options.cardTemplateId && !options.cardCallbackSecret) {
+      warnings.push(
+        `Card callback route: card buttons in HTTP mode call back to ${webhookUrl ?? 'the callback URL'}; register it as the card callback URL with an apiSecret and paste that apiSecret into "Card callback apiSecret", or button clicks are refused.`,
+      );
+    }
+
+    const probe = this.listener?.probe(input.id, options);
+    if (options.mode === 'stream' && probe && !probe.connected) {
+      warnings.push(
+        `Stream connection: ${probe.state}${probe.lastError ? ` (${probe.lastError})` : ''}. In the developer console set the robot's message receiving mode to Stream and publish the app version; a saved change reconnects.`,
+      );
+    }
+    return {
+      mode: options.mode,
+      credentials: reachable ? 'ok' : 'unchecked',
+      ...(webhookUrl ? { webhookUrl } : {}),
+      ...(probe ? { probe } : {}),
+      warnings,
+    };
+  }
+
+  private assertProvider(provider: unknown): void {
+    if (provider && provider !== PROVIDER_NAME) {
+      throw new DingTalkError('dingtalk_provider_mismatch', `This route tests '${PROVIDER_NAME}' integrations, not '${String(provider)}'.`, 400);
+    }
+  }
+
+  /** True when DingTalk answered and accepted the credentials; false (with a warning) when it could not be asked. */
+  private async checkCredentials(client: ReturnType<DingTalkClientRegistry['create']>, warnings: string[]): Promise<boolean> {
     try {
-      await this.clients.create(options).getAccessToken();
+      await client.getAccessToken();
+      return true;
     } catch (error) {
       if (error instanceof DingTalkApiError && error.code === 'dingtalk_credentials_invalid') {
         throw new DingTalkError(
           'dingtalk_credentials_invalid',
-          'DingTalk rejected the Client ID / Client Secret. Copy both again from the developer console (your app → Credentials & Basic Info).',
+          'Credentials: DingTalk rejected the Client ID / Client Secret. Copy both again from the developer console (your app → Credentials & Basic Info).',
           400,
           { field: 'clientSecret', platformCode: error.platformCode },
         );
       }
-      if (error instanceof DingTalkError) {
-        throw new DingTalkError('dingtalk_unreachable', `Could not check the credentials with DingTalk (${error.code}). Check the server's outbound access to ${this.config.apiBaseUrl} and try again.`, 502);
-      }
-      throw new DingTalkError('dingtalk_unreachable', `Could not reach DingTalk at ${this.config.apiBaseUrl}. Check the server's outbound network access and try again.`, 502);
+      const code = error instanceof DingTalkError ? error.code : 'dingtalk_unreachable';
+      warnings.push(`Credentials: could not check the Client ID / Client Secret with DingTalk at ${this.config.apiBaseUrl} (${code}). Check the server's outbound network access, then Test again.`);
+      return false;
     }
   }
 

@@ -13,6 +13,15 @@ export const integrationMeta = {
   webhook: true,
   webhookUrl: '{{apiBaseUrl}}/api/dingtalk/webhook/{{integrationId}}',
   helpUrl: 'https://open.dingtalk.com/document/orgapp/the-creation-and-installation-of-the-application-robot-in-the',
+  // 3.17 provider meta (ignored by 3.7): run the checklist when the form opens, and the console pages.
+  setup: { autoValidateOnLoad: true },
+  helpLinks: [
+    { label: { en_US: 'Create the app and its robot', zh_Hans: '创建应用并添加机器人' }, url: 'https://open.dingtalk.com/document/orgapp/the-creation-and-installation-of-the-application-robot-in-the' },
+    { label: { en_US: 'Receive messages in Stream mode', zh_Hans: 'Stream 模式接收消息' }, url: 'https://open.dingtalk.com/document/development/configure-stream-push' },
+    { label: { en_US: 'Grant API permissions', zh_Hans: '申请接口权限' }, url: 'https://open.dingtalk.com/document/orgapp-server/add-api-permission' },
+    { label: { en_US: 'HTTP callbacks', zh_Hans: 'HTTP 回调' }, url: 'https://open.dingtalk.com/document/development/http-callback-overview' },
+    { label: { en_US: 'Card instances', zh_Hans: '卡片实例' }, url: 'https://open.dingtalk.com/document/development/interface-for-creating-a-card-instance' },
+  ],
   features: [],
   schema: {
     type: 'object' as const,

@@ -28,6 +28,9 @@ export interface RunnerSelectorOptions {
   createApiRunner?: (options: XpertApiRunnerOptions) => ExpertRunner;
 }
 
+/** How an integration's turns run, as the status route reports it. */
+export type RunnerKind = 'threads-api' | 'host-callback';
+
 export const CALLBACK_MISSING_CODE = 'dingtalk_expert_callback_missing';
 
 /** The plugin config's xpertApiBaseUrl, else this host on its own port. */
@@ -61,6 +64,17 @@ export class RunnerSelector {
       503,
       { xpertId },
     );
+  }
+
+  /**
+   * Which runner `select` would pick, without building it (the status route's `runner`); null
+   * when this replica has none for the expert (the job would wait for another replica).
+   */
+  kindFor(xpertId: string, config: TriggerBindingConfig | null | undefined): RunnerKind | null {
+    const apiKey = typeof config?.xpertApiKey === 'string' ? config.xpertApiKey.trim() : '';
+    if (apiKey) return 'threads-api';
+    if (this.options.callbacks.has(xpertId)) return 'host-callback';
+    return null;
   }
 
   /** One runner per (origin, key), so its created-threads cache is shared by every turn. */

@@ -16,7 +16,8 @@ import { TriggerValidator } from './trigger-validator';
  *
  * 3.7 host semantics (host contract §4): publish is replayed at every boot, unawaited, and must never
  * reject; stop is never called; `bootstrap` is only read from SDK 3.8 on, where 'skip' avoids a
- * second replay path (our publish is idempotent either way).
+ * second replay path (our publish is idempotent either way). A 3.17 host republishes by diff: it
+ * awaits stop() for a removed or changed trigger, then awaits publish(); neither ever rejects.
  */
 @Injectable()
 @WorkflowTriggerStrategy(PROVIDER_NAME)
@@ -42,7 +43,8 @@ export class DingTalkTriggerStrategy implements IWorkflowTriggerStrategy<DingTal
     await this.publisher.publish(params, callback as TriggerCallback);
   }
 
-  stop(params: TWorkflowTriggerParams<DingTalkTriggerConfig>): void {
-    void this.publisher.stop(params);
+  /** Removes this expert's binding of the integration (and its callback); resolves once it is gone. */
+  async stop(params: TWorkflowTriggerParams<DingTalkTriggerConfig>): Promise<void> {
+    await this.publisher.stop(params);
   }
 }

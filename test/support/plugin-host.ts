@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LoggerService, Provider } from '@nestjs/common';
-import { startHost, type HostHarness } from '../../sandbox/host/harness';
+import { startHost, type HostHarness, type HostProfile } from '../../sandbox/host/harness';
 import { createSimulator, type DingTalkSimulator } from '../../sandbox/simulator';
 import { DingTalkUserDriver, type DriverApp } from '../../sandbox/simulator/user-driver';
 import { createServerDatabase, databaseUrl } from './database';
@@ -26,6 +26,8 @@ export interface PluginHostOptions {
   /** Create the stream-mode integration (default true). */
   withStream?: boolean;
   logger?: LoggerService;
+  /** Host line; default `XPERT_HOST_PROFILE`, else 3.7. */
+  profile?: HostProfile;
 }
 
 export const HTTP_APP = {
@@ -63,6 +65,7 @@ export async function startPluginHost(options: PluginHostOptions = {}): Promise<
       },
       overrides: options.overrides,
       logger: options.logger,
+      profile: options.profile,
     });
     const started = host;
     return {

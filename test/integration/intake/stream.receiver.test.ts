@@ -117,8 +117,9 @@ describe('Stream mode through the real DWClient', () => {
 
   it('stops the connection when the integration is removed, at the next sync', async () => {
     const receiver = stack.host.get(StreamReceiver);
-    const id = await stack.host.addIntegration({ options: { ...STREAM_APP, clientId: 'dingsecondapp', mode: 'stream' } });
+    // The app exists first: a 3.17 host checks the credentials when the integration is saved.
     stack.simulator.apps.register({ clientId: 'dingsecondapp', clientSecret: STREAM_APP.clientSecret });
+    const id = await stack.host.addIntegration({ options: { ...STREAM_APP, clientId: 'dingsecondapp', mode: 'stream' } });
     await receiver.sync();
     await gateway().waitForConnection('dingsecondapp');
     await waitFor(() => receiver.status(id)?.state === 'connected', 'the second connection');
