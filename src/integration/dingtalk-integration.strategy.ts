@@ -10,9 +10,11 @@ import { IntegrationTestService } from './integration-test.service';
 @Injectable()
 @IntegrationStrategyKey(PROVIDER_NAME)
 export class DingTalkIntegrationStrategy implements IntegrationStrategy<DingTalkIntegrationOptions> {
-  readonly meta = integrationMeta as unknown as TIntegrationProvider;
+  readonly meta: TIntegrationProvider = integrationMeta as unknown as TIntegrationProvider;
+  /** The provider key this strategy is registered under. */
+  protected readonly provider: string = PROVIDER_NAME;
 
-  constructor(private readonly tester: IntegrationTestService) {}
+  constructor(protected readonly tester: IntegrationTestService) {}
 
   /**
    * The 3.7 host never calls `execute` for integrations (only knowledge strategies are executed);
@@ -24,7 +26,7 @@ export class DingTalkIntegrationStrategy implements IntegrationStrategy<DingTalk
 
   /** Called by the host's `POST /api/integration/test`: static checks, then the credentials against DingTalk. */
   async validateConfig(config: DingTalkIntegrationOptions): Promise<void> {
-    const options = parseIntegrationOptions(config);
-    await this.tester.test({ provider: PROVIDER_NAME, options: options as unknown as Record<string, unknown> });
+    const options = parseIntegrationOptions(config, this.provider);
+    await this.tester.test({ provider: this.provider, options: options as unknown as Record<string, unknown> });
   }
 }

@@ -16,7 +16,7 @@ export class IntegrationTestController {
   }
 }
 
-function requestOrigin(request: Request): string | undefined {
+export function requestOrigin(request: Request): string | undefined {
   const host = request.get('x-forwarded-host') ?? request.get('host');
   if (!host) return undefined;
   const proto = (request.get('x-forwarded-proto') ?? request.protocol ?? 'http').split(',')[0].trim();

@@ -4,7 +4,8 @@ import { parseIntegrationOptions, withoutSecrets } from '../config/integration.s
 import type { DingTalkIntegrationOptions } from '../config/integration-options';
 import { DingTalkError } from '../errors';
 import { DingTalkApiError } from '../dingtalk/client';
-import { DINGTALK_PLUGIN_CONFIG, PROVIDER_NAME } from '../tokens';
+import { DINGTALK_PLUGIN_CONFIG, isDingTalkProvider, PROVIDER_NAME } from '../tokens';
+import { ignoredKeysWarning } from './ignored-keys.warning';
 import { DingTalkClientRegistry } from './client-registry';
 
 export interface IntegrationFormValue {
@@ -22,7 +23,7 @@ export abstract class IntegrationTestListener {
 export interface IntegrationTestResult extends IntegrationFormValue {
   options: Record<string, unknown>;
   webhookUrl?: string;
-  checks: { credentials: 'ok'; mode: 'stream' | 'http'; next: string; connection?: Record<string, unknown> };
+  checks: { credentials: 'ok'; mode: 'stream' | 'http'; next: string; connection?: Record<string, unknown>; warnings?: string[] };
 }
 
 @Injectable()
@@ -35,17 +36,17 @@ export class IntegrationTestService {
 
   /** The Test button: check the form against DingTalk and tell the admin what to do next. Never echoes a secret. */
   async test(form: IntegrationFormValue, requestOrigin?: string): Promise<IntegrationTestResult> {
-    if (form.provider && form.provider !== PROVIDER_NAME) {
+    if (form.provider && !isDingTalkProvider(form.provider)) {
       throw new DingTalkError('dingtalk_provider_mismatch', `This route tests '${PROVIDER_NAME}' integrations, not '${form.provider}'.`, 400);
     }
-    const options = parseIntegrationOptions(form.options);
+    const options = parseIntegrationOptions(form.options, form.provider);
     await this.checkCredentials(options);
 
     const webhookUrl = form.id ? this.webhookUrl(form.id, requestOrigin) : undefined;
     const connection = form.id && this.listener ? await this.listener.onIntegrationTested(form.id, options) : undefined;
     return {
       ...form,
-      provider: PROVIDER_NAME,
+      provider: form.provider || PROVIDER_NAME,
       options: withoutSecrets(options as unknown as Record<string, unknown>),
       ...(webhookUrl && options.mode === 'http' ? { webhookUrl } : {}),
       checks: {
@@ -53,6 +54,7 @@ export class IntegrationTestService {
         mode: options.mode,
         next: this.nextStep(options, webhookUrl),
         ...(connection ? { connection } : {}),
+        ...ignoredKeysWarning(form.options),
       },
     };
   }
