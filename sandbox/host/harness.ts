@@ -37,6 +37,8 @@ export interface HostHarnessOptions {
   integrations?: IntegrationInput[];
   /** Providers that replace the plugin's own (an injected clock, a fake port) in tests. */
   overrides?: Provider[];
+  /** Runs on the host database before the plugin boots (e.g. tables an earlier plugin version left). */
+  beforeBoot?: (hostDataSource: DataSource) => Promise<void>;
 }
 
 export interface IntegrationInput {
@@ -76,6 +78,7 @@ export async function startHost(options: HostHarnessOptions = {}): Promise<HostH
   const plugin = options.plugin ?? (await import('../../src/index')).default;
   const hostDataSource = await openHostDatabase(options.database ?? {});
   for (const integration of options.integrations ?? []) await insertIntegration(hostDataSource, integration);
+  await options.beforeBoot?.(hostDataSource);
   const user: HarnessUser = { id: randomUUID(), tenantId: HARNESS_TENANT_ID, email: 'admin@example.com', password: 'admin', preferredLanguage: 'en' };
 
   const registered = registerPlugin(plugin, options.pluginConfig ?? {});
