@@ -21,3 +21,4 @@ export * from './outbox.repository';
 export * from './pool-guard';
 export * from './trigger-binding.repository';
 export * from './legacy-tables';
+export * from './legacy-sessions';

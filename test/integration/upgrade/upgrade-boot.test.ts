@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
 import { createFakeThreadsApi, type FakeThreadsApi } from '../../../sandbox/fake-xpert/threads-api';
 import { openHostDatabase } from '../../../sandbox/host/host-database';
 import { DingTalkUserDriver } from '../../../sandbox/simulator/user-driver';
@@ -41,6 +42,20 @@ const seed: LegacySeed = {
 };
 const sessionKey = `${streamId}:${seed.conversationId}:${seed.senderId}`;
 
+// A person 0.0.9 keyed by the encrypted sender id (the id DingTalk's message carries next to the
+// staff id); the simulator derives it from the staff id like this, checked below.
+const ENCRYPTED_STAFF = 'staff-keyed-encrypted';
+const encryptedSenderId = `$:LWCP_v1:$${createHash('sha1').update(`user\u0000${ENCRYPTED_STAFF}`).digest('base64url').slice(0, 16)}`;
+const encryptedConversationId = randomUUID();
+
+async function seedAll(ds: DataSource): Promise<void> {
+  await seedLegacy((sql, params) => ds.query(sql, params), seed);
+  await ds.query(
+    `INSERT INTO plugin_dingtalk_conversation_binding ("conversationUserKey", "xpertId", "conversationId", "updatedAt") VALUES ($1, $2, $3, $4::timestamptz)`,
+    [`${streamId}:${seed.conversationId}:${encryptedSenderId}`, seed.xpertId, encryptedConversationId, seed.lastActiveAt.toISOString()],
+  );
+}
+
 let database: { url?: string; dataDir?: string };
 let dropDatabase: () => Promise<void>;
 let stack: PluginHost | undefined;
@@ -56,16 +71,16 @@ async function boot(withSeed: boolean): Promise<PluginHost> {
     streamProvider: 'dingtalk_long',
     streamOptions: LEGACY_STREAM_OPTIONS,
     logger,
-    ...(withSeed ? { beforeBoot: (ds) => seedLegacy((sql, params) => ds.query(sql, params), seed) } : {}),
+    ...(withSeed ? { beforeBoot: seedAll } : {}),
   });
   await host.host.get(PluginDatabase).open();
   return host;
 }
 
-async function sessionRow(): Promise<Record<string, any>> {
+async function sessionRow(key = sessionKey): Promise<Record<string, any>> {
   const [row] = await stack!.host.hostDataSource.query(
-    `SELECT xpert_id, thread_id, xpert_conversation_id, last_active_at, ended_at FROM plugin_dingtalk_conversation_binding WHERE session_key = $1`,
-    [sessionKey],
+    `SELECT xpert_id, thread_id, xpert_conversation_id, sender_id, last_active_at, ended_at FROM plugin_dingtalk_conversation_binding WHERE session_key = $1`,
+    [key],
   );
   return row;
 }
@@ -103,9 +118,9 @@ describe('booting on a database 0.0.9 left behind', () => {
     expect(binding).toMatchObject({ xpertId: seed.xpertId, enabled: true, tenantId: seed.tenantId, config: { sessionTimeoutSeconds: 1800 } });
     expect(await sessionRow()).toMatchObject({ xpert_id: seed.xpertId, xpert_conversation_id: seed.xpertConversationId, ended_at: null });
     const [legacy] = await stack!.host.hostDataSource.query(`SELECT count(*)::int AS n FROM ${LEGACY_009_TABLES.conversationBinding}`);
-    expect(Number(legacy.n)).toBe(4);
+    expect(Number(legacy.n)).toBe(5);
     expect(logger.lines.filter((line) => line.includes('copied of'))).toEqual([
-      expect.stringContaining('trigger bindings 1 copied of 1, conversation bindings 2 copied as sessions of 4'),
+      expect.stringContaining('trigger bindings 1 copied of 1, conversation bindings 3 copied as sessions of 5'),
     ]);
   });
 
@@ -127,6 +142,29 @@ describe('booting on a database 0.0.9 left behind', () => {
       // Same session: same thread and Xpert conversation, later activity, not ended.
       expect(after).toMatchObject({ xpert_id: seed.xpertId, thread_id: before.thread_id, xpert_conversation_id: seed.xpertConversationId, ended_at: null });
       expect(new Date(after.last_active_at).getTime()).toBeGreaterThan(new Date(before.last_active_at).getTime());
+    } finally {
+      stack!.host.get(TriggerCallbacks).unregister(seed.xpertId);
+    }
+  });
+
+  it('a person 0.0.9 keyed by the encrypted sender id continues too: the session moves onto our key', async () => {
+    const driver = new DingTalkUserDriver({ simulator: stack!.simulator, app: STREAM_APP });
+    expect(driver.robotMessage({ conversationType: 'group', senderStaffId: ENCRYPTED_STAFF }).senderId).toBe(encryptedSenderId);
+    const earlierKey = `${streamId}:${seed.conversationId}:${encryptedSenderId}`;
+    const before = await sessionRow(earlierKey);
+    expect(before).toMatchObject({ xpert_conversation_id: encryptedConversationId, sender_id: encryptedSenderId });
+    const payloads: unknown[] = [];
+    stack!.host.get(TriggerCallbacks).register(seed.xpertId, (payload) => void payloads.push(payload));
+    try {
+      expect(await say('hello again', ENCRYPTED_STAFF)).toMatchObject({ acked: true });
+      await waitFor(() => payloads.length === 1, 'the bound expert to be called');
+      expect(await sessionRow(earlierKey)).toBeUndefined();
+      expect(await sessionRow(`${streamId}:${seed.conversationId}:${ENCRYPTED_STAFF}`)).toMatchObject({
+        thread_id: before.thread_id,
+        xpert_conversation_id: encryptedConversationId,
+        sender_id: ENCRYPTED_STAFF,
+        ended_at: null,
+      });
     } finally {
       stack!.host.get(TriggerCallbacks).unregister(seed.xpertId);
     }
