@@ -14,7 +14,9 @@ import { StreamReceiver } from './intake/stream.receiver';
 import { WebhookController } from './intake/webhook.controller';
 import { DingTalkClientRegistry } from './integration/client-registry';
 import { DingTalkIntegrationStrategy } from './integration/dingtalk-integration.strategy';
+import { DingTalkLongIntegrationStrategy } from './integration/dingtalk-long-integration.strategy';
 import { IntegrationTestController } from './integration/integration-test.controller';
+import { StreamIntegrationTestController } from './integration/stream-integration-test.controller';
 import { IntegrationTestListener, IntegrationTestService } from './integration/integration-test.service';
 import { DingTalkNotifyMiddleware } from './notify';
 import { replyPortProvider } from './reply/reply.provider';
@@ -22,7 +24,7 @@ import { replyPortProvider } from './reply/reply.provider';
 // Wiring only: every provider the host should tag and discover is listed here.
 @XpertServerPlugin({
   imports: [DiscoveryModule],
-  controllers: [IntegrationTestController, WebhookController, ActionController, StatusController],
+  controllers: [IntegrationTestController, WebhookController, ActionController, StatusController, StreamIntegrationTestController],
   providers: [
     PluginDatabase,
     { provide: IntegrationRecords, useClass: HostIntegrationRecords },
@@ -33,6 +35,7 @@ import { replyPortProvider } from './reply/reply.provider';
     { provide: IntegrationTestListener, useExisting: StreamReceiver },
     IntegrationTestService,
     DingTalkIntegrationStrategy,
+    DingTalkLongIntegrationStrategy,
     replyPortProvider,
     ...CONVERSATION_PROVIDERS,
     WorkerService,

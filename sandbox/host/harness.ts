@@ -60,6 +60,8 @@ export interface HostHarnessOptions {
    * the handoff queue service when one is provided; anything else is discarded, as on both lines.
    */
   onTriggerPayload?: TriggerPayloadHandler;
+  /** Runs on the host database before the plugin boots (e.g. tables an earlier plugin version left). */
+  beforeBoot?: (hostDataSource: DataSource) => Promise<void>;
 }
 
 export interface HostHarness {
@@ -103,6 +105,7 @@ export async function startHost(options: HostHarnessOptions = {}): Promise<HostH
   if (profile === '3.17') assertLoadablePackage(options.pluginPackage ?? (options.plugin ? {} : readOwnPackage()));
   const hostDataSource = await openHostDatabase(options.database ?? {});
   for (const integration of options.integrations ?? []) await insertIntegration(hostDataSource, integration);
+  await options.beforeBoot?.(hostDataSource);
   const user: HarnessUser = { id: randomUUID(), tenantId: HARNESS_TENANT_ID, email: 'admin@example.com', password: 'admin', preferredLanguage: 'en' };
 
   const appRef: { app?: NestExpressApplication } = {};

@@ -1,4 +1,5 @@
 import type { DingTalkIntegration } from '../intake/integration-resolver';
+import { earlierSessionKeyFor } from '../intake/session-key';
 import type { ExpertRunInput } from '../runner/expert-runner.port';
 import { replyTargetOf, type ConversationCore } from './conversation.deps';
 import type { StoredMessageEvent } from './job-payloads';
@@ -43,6 +44,7 @@ export class TurnDispatcher {
     const target = replyTargetOf(integration, latest);
     const key = latest.eventId;
 
+    await core.sessions.adoptEarlierKey(sessionKey, earlierSessionKeyFor(integration.id, latest), latest.senderStaffId || latest.senderId);
     const route = await core.router.route(integration, sessionKey);
     if (!route) {
       const sent = await core.notConnected.send(target, sessionKey);
