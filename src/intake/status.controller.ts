@@ -1,4 +1,5 @@
 import { Controller, Get, Param, UseFilters } from '@nestjs/common';
+import { ConversationEngine } from '../conversation/conversation.engine';
 import { DingTalkErrorFilter } from '../http/error.filter';
 import { IntegrationResolver } from './integration-resolver';
 import { StreamReceiver } from './stream.receiver';
@@ -10,15 +11,18 @@ export class StatusController {
   constructor(
     private readonly integrations: IntegrationResolver,
     private readonly receiver: StreamReceiver,
+    private readonly engine: ConversationEngine,
   ) {}
 
   @Get(':integrationId')
   async status(@Param('integrationId') integrationId: string) {
     const integration = await this.integrations.resolve(integrationId);
+    // threads-api | host-dispatch | host-callback; null while no expert can answer here.
+    const runner = await this.engine.runnerOf(integration).catch(() => null);
     if (integration.options.mode === 'http') {
-      return { integrationId, mode: 'http', state: 'webhook', note: 'HTTP mode has no connection; DingTalk calls the webhook URL.' };
+      return { integrationId, mode: 'http', state: 'webhook', note: 'HTTP mode has no connection; DingTalk calls the webhook URL.', runner };
     }
     const status = this.receiver.status(integrationId);
-    return { integrationId, mode: 'stream', ...(status ?? { state: 'idle', reconnectCount: 0 }) };
+    return { integrationId, mode: 'stream', ...(status ?? { state: 'idle', reconnectCount: 0 }), runner };
   }
 }

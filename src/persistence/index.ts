@@ -20,3 +20,4 @@ export * from './migrator';
 export * from './outbox.repository';
 export * from './pool-guard';
 export * from './trigger-binding.repository';
+export * from './dispatch-run.repository';

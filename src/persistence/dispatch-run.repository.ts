@@ -1,0 +1,118 @@
+import type { Queryable } from './database';
+import { TABLES } from './entities/table-names';
+import { requireText } from './invalid-argument';
+import { jsonParam, toNumber, toStringOrNull } from './sql-values';
+
+export type DispatchRunStatus = 'pending' | 'dispatched' | 'completed';
+
+/** One turn answered through the host's dispatch, and how far its reply has got. */
+export interface DispatchRun {
+  runId: string;
+  sessionKey: string;
+  integrationId: string;
+  xpertId: string;
+  threadId: string;
+  replyTarget: unknown;
+  /** The interrupt a resume answers (cleared once the resumed run is finished). */
+  answersInterruptId: string | null;
+  decision: 'confirm' | 'reject' | null;
+  status: DispatchRunStatus;
+  /** The envelope sequence the reply needs next (1 first). */
+  nextSequence: number;
+  /** The chat events applied so far (compacted), replayed when a reply must be rebuilt. */
+  applied: unknown[];
+  /** Envelopes that came before their turn, by sequence. */
+  buffered: Record<string, unknown>;
+  /** Optimistic lock: every progress write names the version it read. */
+  version: number;
+}
+
+export interface BeginDispatchRunInput {
+  runId: string;
+  sessionKey: string;
+  integrationId: string;
+  xpertId: string;
+  threadId: string;
+  replyTarget: unknown;
+  answersInterruptId?: string;
+  decision?: 'confirm' | 'reject';
+}
+
+export interface DispatchProgress {
+  nextSequence: number;
+  applied: unknown[];
+  buffered: Record<string, unknown>;
+  status?: DispatchRunStatus;
+}
+
+const T = TABLES.dispatchRun;
+const COLUMNS = `run_id, session_key, integration_id, xpert_id, thread_id, reply_target, answers_interrupt_id, decision, status,
+  next_sequence, applied, buffered, version`;
+
+/** The dispatch-run ledger (migration 0008). */
+export class DispatchRunRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /** Creates the run once; a retried turn gets the existing row back (`created` false). */
+  async begin(input: BeginDispatchRunInput): Promise<{ run: DispatchRun; created: boolean }> {
+    requireText('runId', input.runId);
+    requireText('sessionKey', input.sessionKey);
+    const inserted = await this.db.query(
+      `INSERT INTO ${T} (run_id, session_key, integration_id, xpert_id, thread_id, reply_target, answers_interrupt_id, decision)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
+       ON CONFLICT (run_id) DO NOTHING
+       RETURNING ${COLUMNS}`,
+      [input.runId, input.sessionKey, input.integrationId, input.xpertId, input.threadId, jsonParam(input.replyTarget), input.answersInterruptId ?? null, input.decision ?? null],
+    );
+    if (inserted.length === 1) return { run: toRun(inserted[0]), created: true };
+    const run = await this.get(input.runId);
+    if (!run) throw new Error(`dispatch run ${input.runId} vanished while it was being created`);
+    return { run, created: false };
+  }
+
+  async get(runId: string): Promise<DispatchRun | null> {
+    const rows = await this.db.query(`SELECT ${COLUMNS} FROM ${T} WHERE run_id = $1`, [runId]);
+    return rows.length === 1 ? toRun(rows[0]) : null;
+  }
+
+  /** The host took the dispatch; a later retry of the turn must not enqueue it again. */
+  async markDispatched(runId: string): Promise<void> {
+    await this.db.query(`UPDATE ${T} SET status = 'dispatched', updated_at = now() WHERE run_id = $1 AND status = 'pending'`, [runId]);
+  }
+
+  /**
+   * Stores the reply's progress if nobody else moved the run since `version` was read. False means
+   * another delivery (another replica) got there first: re-read and redo.
+   */
+  async saveProgress(runId: string, version: number, progress: DispatchProgress): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE ${T}
+          SET next_sequence = $3, applied = $4::jsonb, buffered = $5::jsonb,
+              status = COALESCE($6, status), version = version + 1, updated_at = now(),
+              completed_at = CASE WHEN $6 = 'completed' THEN now() ELSE completed_at END
+        WHERE run_id = $1 AND version = $2
+        RETURNING run_id`,
+      [runId, version, progress.nextSequence, JSON.stringify(progress.applied), JSON.stringify(progress.buffered), progress.status ?? null],
+    );
+    return rows.length === 1;
+  }
+}
+
+function toRun(row: Record<string, unknown>): DispatchRun {
+  const decision = toStringOrNull(row.decision);
+  return {
+    runId: String(row.run_id),
+    sessionKey: String(row.session_key),
+    integrationId: String(row.integration_id),
+    xpertId: String(row.xpert_id),
+    threadId: String(row.thread_id),
+    replyTarget: row.reply_target ?? null,
+    answersInterruptId: toStringOrNull(row.answers_interrupt_id),
+    decision: decision === 'confirm' || decision === 'reject' ? decision : null,
+    status: String(row.status) as DispatchRunStatus,
+    nextSequence: toNumber(row.next_sequence),
+    applied: Array.isArray(row.applied) ? row.applied : [],
+    buffered: typeof row.buffered === 'object' && row.buffered !== null ? (row.buffered as Record<string, unknown>) : {},
+    version: toNumber(row.version),
+  };
+}
