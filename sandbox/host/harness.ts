@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { DynamicModule, Global, Provider, LoggerService, LogLevel, Module, ModuleMetadata, OnModuleDestroy, OnModuleInit, Type } from '@nestjs/common';
-import { APP_GUARD, DiscoveryModule, ModuleRef, NestFactory, Reflector } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule, DiscoveryService, ModuleRef, NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   AgentMiddlewareRegistry,
@@ -16,6 +16,8 @@ import {
 } from '@xpert-ai/plugin-sdk';
 import jwt from 'jsonwebtoken';
 import { DataSource } from 'typeorm';
+import { HANDOFF_QUEUE_SERVICE_TOKEN } from '../../src/host/handoff.contract';
+import { HarnessHandoffQueue, type HarnessHandoffQueueOptions } from './handoff-queue';
 import { HarnessUser, HostAuthGuard } from './host-auth.guard';
 import { HostDatabaseOptions, openHostDatabase } from './host-database';
 
@@ -37,6 +39,11 @@ export interface HostHarnessOptions {
   integrations?: IntegrationInput[];
   /** Providers that replace the plugin's own (an injected clock, a fake port) in tests. */
   overrides?: Provider[];
+  /**
+   * Offer the host's handoff queue (a 3.17 host): `ctx.resolve(HANDOFF_QUEUE_SERVICE_TOKEN)` returns
+   * it, its processors are discovered at boot, and it executes `agent.chat_dispatch.v1` itself.
+   */
+  handoffQueue?: boolean | HarnessHandoffQueueOptions;
 }
 
 export interface IntegrationInput {
@@ -60,6 +67,8 @@ export interface HostHarness {
   updateIntegration(id: string, options: Record<string, unknown>): Promise<void>;
   removeIntegration(id: string): Promise<void>;
   get<T>(token: Type<T> | string | symbol): T;
+  /** The host's handoff queue, when the harness offers one (`handoffQueue` option). */
+  handoffQueue?: HarnessHandoffQueue;
   close(): Promise<void>;
 }
 
@@ -78,7 +87,9 @@ export async function startHost(options: HostHarnessOptions = {}): Promise<HostH
   for (const integration of options.integrations ?? []) await insertIntegration(hostDataSource, integration);
   const user: HarnessUser = { id: randomUUID(), tenantId: HARNESS_TENANT_ID, email: 'admin@example.com', password: 'admin', preferredLanguage: 'en' };
 
-  const registered = registerPlugin(plugin, options.pluginConfig ?? {});
+  const handoffQueue = options.handoffQueue ? new HarnessHandoffQueue(options.handoffQueue === true ? {} : options.handoffQueue) : undefined;
+  const services = new Map<unknown, unknown>(handoffQueue ? [[HANDOFF_QUEUE_SERVICE_TOKEN, handoffQueue]] : []);
+  const registered = registerPlugin(plugin, options.pluginConfig ?? {}, services);
   const pluginModule = { ...registered, providers: [...(registered.providers ?? []), ...(options.overrides ?? [])] };
   const rootModule = buildRootModule(hostDataSource, pluginModule, user, options.extra ?? {});
 
@@ -86,6 +97,7 @@ export async function startHost(options: HostHarnessOptions = {}): Promise<HostH
     bodyParser: false,
     logger: options.logger === undefined ? ['error', 'warn'] : options.logger,
   });
+  handoffQueue?.discover(app.get(DiscoveryService));
   options.configure?.(app);
   // The host parses JSON up to 50 MB and XML as text; the plugin must enforce its own smaller limit.
   app.useBodyParser('json', { limit: '50mb' });
@@ -113,7 +125,9 @@ export async function startHost(options: HostHarnessOptions = {}): Promise<HostH
       await hostDataSource.query('DELETE FROM integration WHERE id = $1', [id]);
     },
     get: (token) => app.get(token as never, { strict: false }),
+    ...(handoffQueue ? { handoffQueue } : {}),
     close: async () => {
+      handoffQueue?.close();
       await app.close();
       await hostDataSource.destroy().catch(() => undefined);
     },
@@ -121,7 +135,7 @@ export async function startHost(options: HostHarnessOptions = {}): Promise<HostH
 }
 
 /** What the host's plugin loader does: merge config, validate, build ctx, register, tag. */
-function registerPlugin(plugin: XpertPlugin, input: Record<string, unknown>): DynamicModule {
+function registerPlugin(plugin: XpertPlugin, input: Record<string, unknown>, services: Map<unknown, unknown>): DynamicModule {
   const merged = { ...(plugin.config?.defaults ?? {}), ...input };
   const parsed = plugin.config?.schema ? plugin.config.schema.safeParse(merged) : { success: true as const, data: merged };
   if (!parsed.success) throw new Error(`Plugin config invalid: ${parsed.error.message}`);
@@ -129,7 +143,9 @@ function registerPlugin(plugin: XpertPlugin, input: Record<string, unknown>): Dy
     app: {} as never,
     logger: createPluginLogger(`plugin:${plugin.meta.name}`),
     config: parsed.data,
-    resolve: () => {
+    // Only the host services this harness offers resolve; everything else throws as on a 3.7 host.
+    resolve: <T>(token: unknown): T => {
+      if (services.has(token)) return services.get(token) as T;
       throw new Error('ctx.resolve is not available on a 3.7 host');
     },
   };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LoggerService, Provider } from '@nestjs/common';
-import { startHost, type HostHarness } from '../../sandbox/host/harness';
+import { startHost, type HostHarness, type HostHarnessOptions } from '../../sandbox/host/harness';
 import { createSimulator, type DingTalkSimulator } from '../../sandbox/simulator';
 import { DingTalkUserDriver, type DriverApp } from '../../sandbox/simulator/user-driver';
 import { createServerDatabase, databaseUrl } from './database';
@@ -26,6 +26,8 @@ export interface PluginHostOptions {
   /** Create the stream-mode integration (default true). */
   withStream?: boolean;
   logger?: LoggerService;
+  /** Offer the host's handoff queue (a 3.17 host's dispatch), see `HostHarnessOptions.handoffQueue`. */
+  handoffQueue?: HostHarnessOptions['handoffQueue'];
 }
 
 export const HTTP_APP = {
@@ -63,6 +65,7 @@ export async function startPluginHost(options: PluginHostOptions = {}): Promise<
       },
       overrides: options.overrides,
       logger: options.logger,
+      ...(options.handoffQueue ? { handoffQueue: options.handoffQueue } : {}),
     });
     const started = host;
     return {

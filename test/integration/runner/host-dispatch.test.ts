@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowTriggerRegistry } from '@xpert-ai/plugin-sdk';
+import type { SimMessage } from '../../../sandbox/simulator/types';
+import { PluginDatabase } from '../../../src/core/plugin-database.service';
+import { DINGTALK_CHAT_CALLBACK_MESSAGE_TYPE } from '../../../src/host/handoff.contract';
+import { HTTP_APP, startPluginHost, type PluginHost } from '../../support/plugin-host';
+import { waitFor } from '../../support/wait-for';
+
+// A host that offers its handoff queue (3.17) and no Xpert API key anywhere: DingTalk turns go to
+// the host as `agent.chat_dispatch.v1`, the harness runs the demo expert and streams envelopes back
+// to the plugin's processor, which answers through the usual reply path.
+
+const XPERT = '0d15ba7c-0000-4000-8000-0000000000a1';
+const CARD_XPERT = '0d15ba7c-0000-4000-8000-0000000000a2';
+const TEMPLATE = 'tpl-dispatch.schema';
+let stack: PluginHost;
+let cardIntegration: string;
+
+beforeAll(async () => {
+  stack = await startPluginHost({ handoffQueue: true, withStream: false, pluginConfig: { publicBaseUrl: 'https://xpert.example.com' } });
+  // The HTTP integration: a trigger published without a key, so its callback carries the dispatch.
+  const trigger = stack.host.get(WorkflowTriggerRegistry).get('dingtalk', 'global');
+  await trigger.publish({ xpertId: XPERT, config: { enabled: true, integrationId: stack.http.id } } as never, stack.host.handoffQueue!.triggerCallback(XPERT));
+  // A second integration with a card template and only a fallback expert: no callback, the queue service.
+  cardIntegration = await stack.host.addIntegration({ name: 'DingTalk cards', options: { ...HTTP_APP, mode: 'http', cardTemplateId: TEMPLATE, xpertId: CARD_XPERT } });
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+const queue = () => stack.host.handoffQueue!;
+const db = () => stack.host.get(PluginDatabase).db;
+
+async function say(integrationId: string, sender: string, text: string): Promise<void> {
+  const body = stack.http.driver.robotMessage({ conversationType: 'private', text, senderStaffId: sender, msgId: `msg-${randomUUID()}` });
+  const response = await stack.http.driver.postRobotMessage(`${stack.host.url}/api/dingtalk/webhook/${integrationId}`, body);
+  expect(response.status).toBe(200);
+}
+
+function textOf(message: SimMessage): string {
+  const content = message.content as Record<string, any>;
+  if (message.kind === 'card') return content.cardParamMap?.content ?? '';
+  if (message.kind === 'webhook') return content.markdown?.text ?? '';
+  return content.text ?? content.markdown?.text ?? '';
+}
+
+const answersContaining = (fragment: string) => stack.simulator.messages().filter((message) => textOf(message).includes(fragment));
+
+it('answers a private message through host dispatch, streamed as markdown, and continues the same Xpert conversation on the next turn', async () => {
+  await say(stack.http.id, 'user-dispatch-1', 'hello over dispatch');
+  await waitFor(() => answersContaining('This is turn 1').length > 0, 'the first answer');
+  await queue().idle();
+
+  const [first] = queue().dispatched();
+  expect(first.request).toMatchObject({ action: 'send', message: { input: { input: 'hello over dispatch' } } });
+  expect(first.request.conversationId).toBeUndefined();
+  expect(first.options).toMatchObject({ xpertId: XPERT, from: 'dingtalk', fromEndUserId: 'user-dispatch-1' });
+  expect(first.callback).toMatchObject({ transport: 'handoff-message', messageType: DINGTALK_CHAT_CALLBACK_MESSAGE_TYPE, context: { integrationId: stack.http.id } });
+  expect(first.conversationId).toBeDefined();
+
+  await say(stack.http.id, 'user-dispatch-1', 'and a second question');
+  await waitFor(() => answersContaining('This is turn 2').length > 0, 'the second answer');
+  await queue().idle();
+
+  const [, second] = queue().dispatched();
+  expect(second.request).toMatchObject({ action: 'send', conversationId: first.conversationId });
+  expect(second.conversationId).toBe(first.conversationId);
+  // One answer per turn, nothing dead-lettered, and the session keeps the host conversation id.
+  expect(answersContaining('You said:** hello over dispatch')).toHaveLength(1);
+  expect(answersContaining('You said:** and a second question')).toHaveLength(1);
+  expect(queue().dead()).toEqual([]);
+  const [binding] = await db().query<{ xpert_conversation_id: string }>(`SELECT xpert_conversation_id FROM plugin_dingtalk_conversation_binding WHERE session_key LIKE $1`, [`${stack.http.id}:%`]);
+  expect(binding.xpert_conversation_id).toBe(first.conversationId);
+  const runs = await db().query<{ status: string }>(`SELECT status FROM plugin_dingtalk_dispatch_run WHERE integration_id = $1`, [stack.http.id]);
+  expect(runs.map((run) => run.status)).toEqual(['completed', 'completed']);
+
+  const status = await fetch(`${stack.host.url}/api/dingtalk/status/${stack.http.id}`, { headers: { authorization: stack.host.authorization } });
+  expect(await status.json()).toMatchObject({ runner: 'host-dispatch' });
+});
+
+it('streams the dispatched answer into one AI card when a card template is set (queue service, no trigger callback)', async () => {
+  await say(cardIntegration, 'user-dispatch-2', 'show me a card /tool');
+  await waitFor(() => answersContaining('You said:** show me a card').length > 0 && queue().dispatched().some((d) => d.xpertId === CARD_XPERT), 'the card answer');
+  await queue().idle();
+
+  const cards = stack.simulator.messages().filter((message) => message.kind === 'card' && textOf(message).includes('show me a card'));
+  expect(cards).toHaveLength(1);
+  const [card] = cards;
+  expect(card.msgKey).toBe(TEMPLATE);
+  expect((card.content as { stream: { finalized: boolean; error: boolean } }).stream).toMatchObject({ finalized: true, error: false });
+  expect(textOf(card)).toContain('This is turn 1');
+  expect(queue().dispatched().find((d) => d.xpertId === CARD_XPERT)?.options).toMatchObject({ fromEndUserId: 'user-dispatch-2' });
+});
