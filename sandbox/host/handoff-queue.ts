@@ -77,6 +77,7 @@ export class HarnessHandoffQueue implements HandoffQueueService {
   private running = 0;
   private runCounter = 0;
   private closed = false;
+  private paused = false;
 
   constructor(private readonly options: HarnessHandoffQueueOptions = {}) {
     this.model = options.model ?? new EchoDemoModel();
@@ -147,6 +148,21 @@ export class HarnessHandoffQueue implements HandoffQueueService {
     };
   }
 
+  /** Holds deliveries back (messages still queue up) until `resume`; lets a test act mid-run. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.pump();
+  }
+
+  /** Messages waiting for delivery. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   /** Resolves once nothing is queued, running, or waiting for a delayed redelivery. */
   idle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
@@ -184,7 +200,7 @@ export class HarnessHandoffQueue implements HandoffQueueService {
   }
 
   private pump(): void {
-    while (this.running < this.concurrency && this.queue.length > 0) {
+    while (!this.paused && this.running < this.concurrency && this.queue.length > 0) {
       const next = this.queue.shift()!;
       this.running += 1;
       void this.deliver(next.message).finally(() => {

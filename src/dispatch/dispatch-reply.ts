@@ -74,7 +74,7 @@ export class DispatchReply {
     const runs = new DispatchRunRepository(core.db);
     const run = await runs.get(runId);
     if (!run) return { status: 'dead', reason: `no DingTalk dispatch run ${runId}` };
-    if (run.status === 'completed') return { status: 'ok' };
+    if (run.status === 'completed' || run.status === 'abandoned') return { status: 'ok' };
 
     const admission = admitEnvelope({ nextSequence: run.nextSequence, buffered: run.buffered as Record<string, StoredEnvelope> }, envelope);
     if (admission.duplicate) return { status: 'ok' };
@@ -158,8 +158,10 @@ export class DispatchReply {
   private async tellFailure(runId: string): Promise<void> {
     try {
       const core = await ConversationCore.open(this.deps);
-      const run = await new DispatchRunRepository(core.db).get(runId);
+      const runs = new DispatchRunRepository(core.db);
+      const run = await runs.get(runId);
       const target = run?.replyTarget as ReplyTarget | undefined;
+      await runs.abandon(runId);
       if (target) await this.deps.reply.notice(target, `${runId}:failed`, t(target.language, 'reply.expertError'));
     } catch {
       this.deps.logger?.warn(`dispatch ${runId}: could not tell the user about the failure either`);

@@ -3,7 +3,8 @@ import { TABLES } from './entities/table-names';
 import { requireText } from './invalid-argument';
 import { jsonParam, toNumber, toStringOrNull } from './sql-values';
 
-export type DispatchRunStatus = 'pending' | 'dispatched' | 'completed';
+/** `abandoned`: an envelope could not be applied after every redelivery; the run will not finish. */
+export type DispatchRunStatus = 'pending' | 'dispatched' | 'completed' | 'abandoned';
 
 /** One turn answered through the host's dispatch, and how far its reply has got. */
 export interface DispatchRun {
@@ -36,6 +37,8 @@ export interface BeginDispatchRunInput {
   replyTarget: unknown;
   answersInterruptId?: string;
   decision?: 'confirm' | 'reject';
+  /** Creation time on the caller's clock (the in-flight check compares with the same clock). */
+  now?: Date;
 }
 
 export interface DispatchProgress {
@@ -58,11 +61,11 @@ export class DispatchRunRepository {
     requireText('runId', input.runId);
     requireText('sessionKey', input.sessionKey);
     const inserted = await this.db.query(
-      `INSERT INTO ${T} (run_id, session_key, integration_id, xpert_id, thread_id, reply_target, answers_interrupt_id, decision)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
+      `INSERT INTO ${T} (run_id, session_key, integration_id, xpert_id, thread_id, reply_target, answers_interrupt_id, decision, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9::timestamptz, $9::timestamptz)
        ON CONFLICT (run_id) DO NOTHING
        RETURNING ${COLUMNS}`,
-      [input.runId, input.sessionKey, input.integrationId, input.xpertId, input.threadId, jsonParam(input.replyTarget), input.answersInterruptId ?? null, input.decision ?? null],
+      [input.runId, input.sessionKey, input.integrationId, input.xpertId, input.threadId, jsonParam(input.replyTarget), input.answersInterruptId ?? null, input.decision ?? null, input.now ?? new Date()],
     );
     if (inserted.length === 1) return { run: toRun(inserted[0]), created: true };
     const run = await this.get(input.runId);
@@ -78,6 +81,22 @@ export class DispatchRunRepository {
   /** The host took the dispatch; a later retry of the turn must not enqueue it again. */
   async markDispatched(runId: string): Promise<void> {
     await this.db.query(`UPDATE ${T} SET status = 'dispatched', updated_at = now() WHERE run_id = $1 AND status = 'pending'`, [runId]);
+  }
+
+  /** Another run of the session the host took after `since` and that has not finished yet, if any. */
+  async unfinished(sessionKey: string, exceptRunId: string, since: Date): Promise<string | null> {
+    const rows = await this.db.query<{ run_id: string }>(
+      `SELECT run_id FROM ${T}
+        WHERE session_key = $1 AND run_id <> $2 AND status = 'dispatched' AND created_at > $3::timestamptz
+        ORDER BY created_at DESC LIMIT 1`,
+      [sessionKey, exceptRunId, since],
+    );
+    return rows[0]?.run_id ?? null;
+  }
+
+  /** The run cannot finish (an envelope failed for good); it no longer holds up its session. */
+  async abandon(runId: string): Promise<void> {
+    await this.db.query(`UPDATE ${T} SET status = 'abandoned', version = version + 1, updated_at = now() WHERE run_id = $1 AND status <> 'completed'`, [runId]);
   }
 
   /**

@@ -92,3 +92,27 @@ it('streams the dispatched answer into one AI card when a card template is set (
   expect(textOf(card)).toContain('This is turn 1');
   expect(queue().dispatched().find((d) => d.xpertId === CARD_XPERT)?.options).toMatchObject({ fromEndUserId: 'user-dispatch-2' });
 });
+
+it('keeps a quick follow-up behind the answer still streaming, so it continues the same conversation', async () => {
+  const sender = 'user-dispatch-3';
+  const before = queue().dispatched().length;
+  queue().pause();
+  await say(stack.http.id, sender, 'first quick question');
+  // The host has the first dispatch, but nothing of its answer came back yet.
+  await waitFor(async () => (await db().query(`SELECT 1 FROM plugin_dingtalk_dispatch_run WHERE status = 'dispatched'`)).length === 1, 'the first dispatch');
+  await say(stack.http.id, sender, 'second quick question');
+  // The first turn's job is done; the second one is running, i.e. waiting for the first answer.
+  const jobs = async () => (await db().query<{ status: string }>(`SELECT status FROM plugin_dingtalk_handoff WHERE session_key LIKE $1 ORDER BY seq`, [`%:${sender}`])).map((job) => job.status);
+  await waitFor(async () => (await jobs()).join() === 'done,running', 'the second turn waiting');
+  expect(queue().queued).toBe(1); // only the first dispatch: the second turn has not been sent
+  queue().resume();
+
+  await waitFor(() => answersContaining('You said:** second quick question').length > 0, 'the second answer', 20000);
+  await queue().idle();
+  const [first, second] = queue().dispatched().slice(before);
+  expect(second.request).toMatchObject({ action: 'send', conversationId: first.conversationId });
+  expect(answersContaining('You said:** first quick question')).toHaveLength(1);
+  expect(answersContaining('You said:** second quick question')).toHaveLength(1);
+  const positions = ['You said:** first quick question', 'You said:** second quick question'].map((fragment) => stack.simulator.messages().findIndex((message) => textOf(message).includes(fragment)));
+  expect(positions[0]).toBeLessThan(positions[1]);
+});
