@@ -3,6 +3,7 @@ import { WorkflowTriggerRegistry } from '@xpert-ai/plugin-sdk';
 import type { SimMessage } from '../../../sandbox/simulator/types';
 import { PluginDatabase } from '../../../src/core/plugin-database.service';
 import { DINGTALK_CHAT_CALLBACK_MESSAGE_TYPE } from '../../../src/host/handoff.contract';
+import { t } from '../../../src/i18n';
 import { HTTP_APP, startPluginHost, type PluginHost } from '../../support/plugin-host';
 import { waitFor } from '../../support/wait-for';
 
@@ -41,7 +42,7 @@ async function say(integrationId: string, sender: string, text: string): Promise
 function textOf(message: SimMessage): string {
   const content = message.content as Record<string, any>;
   if (message.kind === 'card') return content.cardParamMap?.content ?? '';
-  if (message.kind === 'webhook') return content.markdown?.text ?? '';
+  if (message.kind === 'webhook') return content.markdown?.text ?? content.actionCard?.text ?? '';
   return content.text ?? content.markdown?.text ?? '';
 }
 
@@ -115,4 +116,24 @@ it('keeps a quick follow-up behind the answer still streaming, so it continues t
   expect(answersContaining('You said:** second quick question')).toHaveLength(1);
   const positions = ['You said:** first quick question', 'You said:** second quick question'].map((fragment) => stack.simulator.messages().findIndex((message) => textOf(message).includes(fragment)));
   expect(positions[0]).toBeLessThan(positions[1]);
+});
+
+it('maps an interrupt to Confirm / Reject, and a Confirm resumes the same Xpert conversation', async () => {
+  const before = queue().dispatched().length;
+  await say(stack.http.id, 'user-dispatch-4', '/confirm the quarterly report');
+  await waitFor(() => answersContaining('send_report').length > 0, 'the confirmation prompt');
+  await queue().idle();
+  const [prompt] = answersContaining('send_report');
+  const buttons = (prompt.content as { actionCard: { btns: { title: string; actionURL: string }[] } }).actionCard.btns;
+  // The integration sets no language: the default, Chinese.
+  expect(buttons.map((button) => button.title)).toEqual([t('zh-Hans', 'reply.confirm'), t('zh-Hans', 'reply.reject')]);
+  const confirm = new URL(buttons[0].actionURL);
+
+  // DingTalk opens the link in a browser; here it goes straight to the host.
+  expect((await fetch(`${stack.host.url}${confirm!.pathname}${confirm!.search}`)).status).toBe(200);
+  await waitFor(() => answersContaining('Confirmed: the quarterly report').length > 0, 'the resumed answer', 20000);
+  await queue().idle();
+  const [asked, resumed] = queue().dispatched().slice(before);
+  expect(resumed.request).toMatchObject({ action: 'resume', conversationId: asked.conversationId, decision: { type: 'confirm' } });
+  expect(answersContaining('Confirmed: the quarterly report')).toHaveLength(1);
 });
