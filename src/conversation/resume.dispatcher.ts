@@ -69,6 +69,12 @@ export class ResumeDispatcher {
         ...(request.signal ? { signal: request.signal } : {}),
         ...(binding?.xpertConversationId ? { xpertConversationId: binding.xpertConversationId } : {}),
       };
+      if (choice.delivery === 'dispatched' && !input.xpertConversationId && !answered) {
+        // The question was asked on another runner's thread (e.g. before the API key was removed):
+        // the host's dispatch cannot address it.
+        if (pending) await core.state.clearPendingInterrupt(sessionKey, pending.id);
+        return this.stale(target, eventId);
+      }
       if (choice.delivery === 'dispatched') {
         // The processor closes the answer, and a reject with the "cancelled" notice after it.
         await dispatchTurn(core, { runner: choice.runner, input, target, key: eventId, answersInterruptId: request.interruptId });
