@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ConversationCore, type ConversationDeps } from '../conversation/conversation.deps';
 import { finishStreamedTurn } from '../conversation/turn-reply';
 import type { HandoffMessage, ProcessResult } from '../host/handoff.contract';
@@ -13,6 +14,8 @@ export interface DispatchReplyOptions {
   retryDelayMs?: number;
   /** Replies kept open in memory between envelopes; the oldest is dropped (and rebuilt if needed). Default 500. */
   maxLiveReplies?: number;
+  /** How long one delivery may send for a run before another may take over. Default 30 s. */
+  leaseMs?: number;
 }
 
 /** A reply being streamed on this process, and the run version it reflects. */
@@ -24,6 +27,7 @@ interface LiveReply {
 
 const DEFAULT_RETRY_DELAY_MS = 2_000;
 const DEFAULT_MAX_LIVE = 500;
+const DEFAULT_LEASE_MS = 30_000;
 
 /**
  * Feeds a dispatched run's envelopes into the same reply path as the threads-API runner: streamed
@@ -41,6 +45,9 @@ export class DispatchReply {
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly retryDelayMs: number;
   private readonly maxLive: number;
+  private readonly leaseMs: number;
+  /** This process's lease owner id. */
+  private readonly owner = `dispatch-${randomUUID()}`;
 
   constructor(
     private readonly deps: ConversationDeps,
@@ -48,6 +55,7 @@ export class DispatchReply {
   ) {
     this.retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
     this.maxLive = options.maxLiveReplies ?? DEFAULT_MAX_LIVE;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   }
 
   async process(message: HandoffMessage): Promise<ProcessResult> {
@@ -72,18 +80,46 @@ export class DispatchReply {
   private async handle(runId: string, envelope: StoredEnvelope): Promise<ProcessResult> {
     const core = await ConversationCore.open(this.deps);
     const runs = new DispatchRunRepository(core.db);
-    const run = await runs.get(runId);
-    if (!run) return { status: 'dead', reason: `no DingTalk dispatch run ${runId}` };
-    if (run.status === 'completed' || run.status === 'abandoned') return { status: 'ok' };
+    const seen = await runs.get(runId);
+    if (!seen) return { status: 'dead', reason: `no DingTalk dispatch run ${runId}` };
+    const first = this.admit(seen, envelope);
+    if (first !== 'apply') return first;
 
+    // Sending for the run: one delivery at a time, whichever replica it is on.
+    const claim = await runs.claim(runId, this.owner, this.leaseMs);
+    if (!claim.claimed) return { status: 'retry', delayMs: Math.max(this.retryDelayMs, claim.retryInMs), reason: 'another delivery is answering this run' };
+    try {
+      const run = (await runs.get(runId)) ?? seen;
+      const again = this.admit(run, envelope);
+      if (again !== 'apply') {
+        await runs.release(runId, this.owner);
+        return again;
+      }
+      return await this.apply(core, runs, run, envelope);
+    } catch (error) {
+      await runs.release(runId, this.owner).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** What the run row says about an envelope: already done, to wait (stored now), or to apply. */
+  private admit(run: DispatchRun, envelope: StoredEnvelope): ProcessResult | 'apply' | Promise<ProcessResult> {
+    if (run.status === 'completed' || run.status === 'abandoned') return { status: 'ok' };
     const admission = admitEnvelope({ nextSequence: run.nextSequence, buffered: run.buffered as Record<string, StoredEnvelope> }, envelope);
     if (admission.duplicate) return { status: 'ok' };
-    if (admission.ready.length === 0) {
-      const saved = await runs.saveProgress(runId, run.version, { nextSequence: run.nextSequence, applied: run.applied, buffered: admission.state.buffered });
-      if (saved) this.bump(runId, run.version);
-      return saved ? { status: 'ok' } : this.raced(runId);
-    }
+    if (admission.ready.length > 0) return 'apply';
+    return this.buffer(run, admission.state.buffered);
+  }
 
+  private async buffer(run: DispatchRun, buffered: Record<string, StoredEnvelope>): Promise<ProcessResult> {
+    const runs = new DispatchRunRepository((await ConversationCore.open(this.deps)).db);
+    const saved = await runs.saveProgress(run.runId, run.version, { nextSequence: run.nextSequence, applied: run.applied, buffered }, this.owner);
+    if (saved) this.bump(run.runId, run.version);
+    return saved ? { status: 'ok' } : this.raced(run.runId);
+  }
+
+  private async apply(core: ConversationCore, runs: DispatchRunRepository, run: DispatchRun, envelope: StoredEnvelope): Promise<ProcessResult> {
+    const admission = admitEnvelope({ nextSequence: run.nextSequence, buffered: run.buffered as Record<string, StoredEnvelope> }, envelope);
     const live = await this.liveReply(core, run);
     let finished = false;
     for (const next of admission.ready) {
@@ -96,14 +132,17 @@ export class DispatchReply {
     }
     if (finished) await this.finish(core, run, live);
 
-    const saved = await runs.saveProgress(runId, run.version, {
+    const saved = await runs.saveProgress(run.runId, run.version, {
       nextSequence: admission.state.nextSequence,
       applied: live.answer.log,
       buffered: admission.state.buffered,
       ...(finished ? { status: 'completed' as const } : {}),
-    });
-    if (!saved) return this.raced(runId);
-    if (finished) this.live.delete(runId);
+    }, this.owner);
+    if (!saved) {
+      await runs.release(run.runId, this.owner);
+      return this.raced(run.runId);
+    }
+    if (finished) this.live.delete(run.runId);
     else live.version = run.version + 1;
     return { status: 'ok' };
   }

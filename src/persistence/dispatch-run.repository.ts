@@ -94,24 +94,47 @@ export class DispatchRunRepository {
     return rows[0]?.run_id ?? null;
   }
 
+  /**
+   * Takes the run's send lease for `leaseMs` (database clock), unless another owner holds an
+   * unexpired one; then says how long that one still runs.
+   */
+  async claim(runId: string, owner: string, leaseMs: number): Promise<{ claimed: true } | { claimed: false; retryInMs: number }> {
+    const rows = await this.db.query(
+      `UPDATE ${T} SET lease_owner = $2, lease_until = now() + ($3::int * interval '1 millisecond')
+        WHERE run_id = $1 AND (lease_owner IS NULL OR lease_owner = $2 OR lease_until < now())
+        RETURNING run_id`,
+      [runId, owner, leaseMs],
+    );
+    if (rows.length === 1) return { claimed: true };
+    const held = await this.db.query<{ ms: unknown }>(`SELECT GREATEST(0, EXTRACT(EPOCH FROM (lease_until - now())) * 1000) AS ms FROM ${T} WHERE run_id = $1`, [runId]);
+    return { claimed: false, retryInMs: Math.ceil(Number(held[0]?.ms ?? 0)) };
+  }
+
+  /** Gives the lease back (after a failed delivery), so a redelivery need not wait for it to expire. */
+  async release(runId: string, owner: string): Promise<void> {
+    await this.db.query(`UPDATE ${T} SET lease_owner = NULL, lease_until = NULL WHERE run_id = $1 AND lease_owner = $2`, [runId, owner]);
+  }
+
   /** The run cannot finish (an envelope failed for good); it no longer holds up its session. */
   async abandon(runId: string): Promise<void> {
     await this.db.query(`UPDATE ${T} SET status = 'abandoned', version = version + 1, updated_at = now() WHERE run_id = $1 AND status <> 'completed'`, [runId]);
   }
 
   /**
-   * Stores the reply's progress if nobody else moved the run since `version` was read. False means
-   * another delivery (another replica) got there first: re-read and redo.
+   * Stores the reply's progress if nobody else moved the run since `version` was read (and gives
+   * `owner`'s lease back). False means another delivery (another replica) got there first.
    */
-  async saveProgress(runId: string, version: number, progress: DispatchProgress): Promise<boolean> {
+  async saveProgress(runId: string, version: number, progress: DispatchProgress, owner?: string): Promise<boolean> {
     const rows = await this.db.query(
       `UPDATE ${T}
           SET next_sequence = $3, applied = $4::jsonb, buffered = $5::jsonb,
               status = COALESCE($6, status), version = version + 1, updated_at = now(),
+              lease_owner = CASE WHEN lease_owner = $7 THEN NULL ELSE lease_owner END,
+              lease_until = CASE WHEN lease_owner = $7 THEN NULL ELSE lease_until END,
               completed_at = CASE WHEN $6 = 'completed' THEN now() ELSE completed_at END
         WHERE run_id = $1 AND version = $2
         RETURNING run_id`,
-      [runId, version, progress.nextSequence, JSON.stringify(progress.applied), JSON.stringify(progress.buffered), progress.status ?? null],
+      [runId, version, progress.nextSequence, JSON.stringify(progress.applied), JSON.stringify(progress.buffered), progress.status ?? null, owner ?? null],
     );
     return rows.length === 1;
   }

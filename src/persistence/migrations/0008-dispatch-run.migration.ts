@@ -6,7 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   enqueued. The host streams the run back as numbered envelopes that may arrive twice or out of
  *   order; the row holds the next sequence to apply, the envelopes that came early, and the answer
  *   so far (compacted chat events), so any replica — or this one after a crash — continues the
- *   reply exactly once and in order.
+ *   reply exactly once and in order. A short lease lets one delivery at a time send for the run
+ *   (a redelivery racing the first one must not post the same segment twice).
  * - `xpert_conversation_id` on the session row: the host conversation a dispatched session
  *   continues on its next turn. `IF NOT EXISTS`: the upgrade from the earlier plugin adds the same
  *   column for the conversation ids it already holds.
@@ -26,6 +27,8 @@ const UP: readonly string[] = [
     applied jsonb NOT NULL DEFAULT '[]'::jsonb,
     buffered jsonb NOT NULL DEFAULT '{}'::jsonb,
     version integer NOT NULL DEFAULT 0,
+    lease_owner text NULL,
+    lease_until timestamptz NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
     completed_at timestamptz NULL

@@ -5,6 +5,7 @@ import { t } from '../../../src/i18n';
 import { ConversationBindingRepository, DispatchRunRepository, OutboxRepository } from '../../../src/persistence';
 import { ConversationStateRepository } from '../../../src/persistence/conversation-state.repository';
 import type { ReplyPort, ReplyTarget } from '../../../src/reply';
+import { usingServer } from '../../support/database';
 import { APP, INTEGRATION, openReplyWorld, textOf, type ReplyWorld } from '../reply/reply-harness';
 
 // The dispatch processor driven directly with the envelopes a host would send, on a real database
@@ -176,6 +177,24 @@ it('survives a crash mid-run: the failed envelope is redelivered and the answer 
   const redelivered = await deliver(processor, [envelope(failed + 1, all[failed].payload, 2)]);
   expect(redelivered).toEqual([{ status: 'ok' }]);
 
+  expect(answerText()).toBe(ANSWER);
+  expect(world.sim.messages()).toHaveLength(3);
+  expect((await runRow()).status).toBe('completed');
+});
+
+// Two replicas get every envelope (one in order, one reversed) at the same time: the run's lease and
+// version let one of them send at a time, and what the other retries is already sent.
+(usingServer ? it : it.skip)('answers once when two replicas race over the same envelopes (PostgreSQL server)', async () => {
+  const target = world.target('private');
+  await beginRun(target);
+  const all = envelopes();
+  const drive = async (processor: DispatchReply, order: HandoffMessage[]) => {
+    for (const message of order) {
+      // The host redelivers a `retry`; here at once, until the envelope is taken.
+      for (let attempt = 1; attempt <= 1000 && (await processor.process(message)).status === 'retry'; attempt++);
+    }
+  };
+  await Promise.all([drive(new DispatchReply(deps(world.service())), all), drive(new DispatchReply(deps(world.service())), [...all].reverse())]);
   expect(answerText()).toBe(ANSWER);
   expect(world.sim.messages()).toHaveLength(3);
   expect((await runRow()).status).toBe('completed');
