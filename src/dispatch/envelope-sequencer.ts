@@ -23,6 +23,10 @@ export interface Admission {
  */
 export function admitEnvelope(state: SequencerState, envelope: StoredEnvelope): Admission {
   const key = String(envelope.sequence);
+  // The host reports a dispatch that failed outside the chat stream as an `error` envelope numbered
+  // 1 whatever it streamed before. No run that is still open has seen an error (it would have
+  // ended), so a "late" error is news: the run ends with it now.
+  if (envelope.kind === 'error' && envelope.sequence < state.nextSequence) return { duplicate: false, ready: [envelope], state };
   if (envelope.sequence < state.nextSequence || key in state.buffered) return { duplicate: true, ready: [], state };
   if (envelope.sequence > state.nextSequence) {
     return { duplicate: false, ready: [], state: { nextSequence: state.nextSequence, buffered: { ...state.buffered, [key]: envelope } } };

@@ -227,6 +227,19 @@ it('answers an error envelope with the localized apology', async () => {
   expect((await new OutboxRepository(world.database.db).findByKey(`run:${RUN}`))?.result).toMatchObject({ status: 'error', error: 'model quota exhausted' });
 });
 
+it('ends the answer on the error envelope the host numbers 1 after it already streamed', async () => {
+  const target = world.target('private');
+  await beginRun(target);
+  const events = chatEvents().slice(0, 4);
+  const results = await deliver(new DispatchReply(deps(world.service())), [
+    ...events.map((e, i) => envelope(i + 1, { kind: 'stream', event: e })),
+    envelope(1, { kind: 'error', error: 'callback enqueue failed' }),
+  ]);
+  expect(results.every((result) => result.status === 'ok')).toBe(true);
+  expect(world.sim.messages().map(textOf)).toContain(t('en', 'reply.expertError'));
+  expect((await runRow()).status).toBe('completed');
+});
+
 it('turns an interrupt into a pending confirmation with Confirm / Reject links', async () => {
   const target = world.target('private');
   await beginRun(target);

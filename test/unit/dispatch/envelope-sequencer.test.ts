@@ -43,6 +43,13 @@ describe('admitEnvelope', () => {
     }
   });
 
+  it('ends the run with an error envelope that arrives under an already applied sequence (the host numbers it 1)', () => {
+    const state: SequencerState = { nextSequence: 4, buffered: {} };
+    const late: StoredEnvelope = { kind: 'error', sequence: 1, error: 'enqueue failed' };
+    expect(admitEnvelope(state, late)).toEqual({ duplicate: false, ready: [late], state });
+    expect(admitEnvelope(state, stream(1))).toMatchObject({ duplicate: true, ready: [] });
+  });
+
   it('leaves the given state untouched (the caller stores the new one only after applying)', () => {
     const state: SequencerState = { nextSequence: 2, buffered: { '4': stream(4) } };
     admitEnvelope(state, stream(2));
