@@ -14,15 +14,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DiscoveryService } from '@nestjs/core';
-import {
-  AGENT_CHAT_DISPATCH_MESSAGE_TYPE,
-  HANDOFF_PROCESSOR_STRATEGY,
-  type AgentChatCallbackEnvelopePayload,
-  type AgentChatDispatchPayload,
-  type HandoffMessage,
-  type HandoffProcessor,
-  type HandoffQueueService,
-  type ProcessResult,
+import type {
+  AgentChatCallbackEnvelopePayload,
+  AgentChatDispatchPayload,
+  HandoffMessage,
+  HandoffProcessor,
+  HandoffQueueService,
+  ProcessResult,
 } from '../../src/host/handoff.contract';
 import { playDemoTurn, type DemoRequest, type DemoThread } from '../fake-xpert/demo-expert';
 import { EchoDemoModel, type DemoModel } from '../fake-xpert/demo-model';
@@ -61,6 +59,12 @@ interface Pending {
   dueAt: number;
 }
 
+// The host's own names (plugin SDK 3.17 `agent/handoff/*`), spelled here rather than taken from the
+// plugin, so a plugin that got them wrong would fail against this queue.
+/** Ctx-resolve token under which a 3.17 host offers this queue. */
+export const HOST_HANDOFF_QUEUE_TOKEN = 'XPERT_HANDOFF_QUEUE_SERVICE';
+const HANDOFF_PROCESSOR_STRATEGY = 'HANDOFF_PROCESSOR_STRATEGY';
+const AGENT_CHAT_DISPATCH_MESSAGE_TYPE = 'agent.chat_dispatch.v1';
 const DEFAULT_MAX_ATTEMPTS = 3;
 
 export class HarnessHandoffQueue implements HandoffQueueService {

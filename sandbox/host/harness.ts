@@ -16,8 +16,7 @@ import {
 } from '@xpert-ai/plugin-sdk';
 import jwt from 'jsonwebtoken';
 import { DataSource } from 'typeorm';
-import { HANDOFF_QUEUE_SERVICE_TOKEN } from '../../src/host/handoff.contract';
-import { HarnessHandoffQueue, type HarnessHandoffQueueOptions } from './handoff-queue';
+import { HarnessHandoffQueue, HOST_HANDOFF_QUEUE_TOKEN, type HarnessHandoffQueueOptions } from './handoff-queue';
 import { HarnessUser, HostAuthGuard } from './host-auth.guard';
 import { HostDatabaseOptions, openHostDatabase } from './host-database';
 
@@ -40,7 +39,7 @@ export interface HostHarnessOptions {
   /** Providers that replace the plugin's own (an injected clock, a fake port) in tests. */
   overrides?: Provider[];
   /**
-   * Offer the host's handoff queue (a 3.17 host): `ctx.resolve(HANDOFF_QUEUE_SERVICE_TOKEN)` returns
+   * Offer the host's handoff queue (a 3.17 host): `ctx.resolve('XPERT_HANDOFF_QUEUE_SERVICE')` returns
    * it, its processors are discovered at boot, and it executes `agent.chat_dispatch.v1` itself.
    */
   handoffQueue?: boolean | HarnessHandoffQueueOptions;
@@ -79,7 +78,8 @@ const JWT_SECRET = 'harness-jwt-secret';
 /**
  * Boots a Nest app that treats the plugin the way an Xpert 3.7 server does: the global `/api`
  * prefix and auth guard, DiscoveryModule with the SDK's StrategyBus and registries, the host
- * TypeORM DataSource, and `plugin.register(ctx)` with a ctx whose `resolve` throws.
+ * TypeORM DataSource, and `plugin.register(ctx)` with a ctx whose `resolve` throws (except for the
+ * host services the harness is asked to offer, e.g. the handoff queue).
  */
 export async function startHost(options: HostHarnessOptions = {}): Promise<HostHarness> {
   const plugin = options.plugin ?? (await import('../../src/index')).default;
@@ -88,7 +88,7 @@ export async function startHost(options: HostHarnessOptions = {}): Promise<HostH
   const user: HarnessUser = { id: randomUUID(), tenantId: HARNESS_TENANT_ID, email: 'admin@example.com', password: 'admin', preferredLanguage: 'en' };
 
   const handoffQueue = options.handoffQueue ? new HarnessHandoffQueue(options.handoffQueue === true ? {} : options.handoffQueue) : undefined;
-  const services = new Map<unknown, unknown>(handoffQueue ? [[HANDOFF_QUEUE_SERVICE_TOKEN, handoffQueue]] : []);
+  const services = new Map<unknown, unknown>(handoffQueue ? [[HOST_HANDOFF_QUEUE_TOKEN, handoffQueue]] : []);
   const registered = registerPlugin(plugin, options.pluginConfig ?? {}, services);
   const pluginModule = { ...registered, providers: [...(registered.providers ?? []), ...(options.overrides ?? [])] };
   const rootModule = buildRootModule(hostDataSource, pluginModule, user, options.extra ?? {});
