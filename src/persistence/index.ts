@@ -22,3 +22,4 @@ export * from './pool-guard';
 export * from './trigger-binding.repository';
 export * from './legacy-tables';
 export * from './legacy-sessions';
+export * from './dispatch-run.repository';
