@@ -171,7 +171,7 @@ describe('retries (P15)', () => {
     await run(cardService(), target, 'card-lost', 'First.');
     await world.database.db.query(`UPDATE plugin_dingtalk_outbox SET status = 'pending' WHERE idempotency_key = 'card-lost:card'`);
     await run(cardService(), target, 'card-lost', 'Second, complete.');
-    expect(world.sim.calls({ path: CREATE }).map((c) => c.errorCode)).toEqual([undefined, 'invalidParameter.outTrackId.duplicate']);
+    expect(world.sim.calls({ path: CREATE }).map((c) => c.errorCode)).toEqual([undefined, 'param.cardAlreadyExist']);
     expect(cards()).toHaveLength(1);
     expect(textOf(cards()[0])).toBe('Second, complete.');
   });
