@@ -1,5 +1,8 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamicModule, Global, Provider, LoggerService, LogLevel, Module, ModuleMetadata, OnModuleDestroy, OnModuleInit, Type } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule, ModuleRef, NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -78,7 +81,13 @@ export async function startHost(options: HostHarnessOptions = {}): Promise<HostH
   for (const integration of options.integrations ?? []) await insertIntegration(hostDataSource, integration);
   const user: HarnessUser = { id: randomUUID(), tenantId: HARNESS_TENANT_ID, email: 'admin@example.com', password: 'admin', preferredLanguage: 'en' };
 
-  const registered = registerPlugin(plugin, options.pluginConfig ?? {});
+  // Each harness gets a spool directory of its own unless told otherwise, so parallel tests do not
+  // share one (a spool directory belongs to one process) nor litter the working tree.
+  const pluginConfig = { ...(options.pluginConfig ?? {}) };
+  const spool = (pluginConfig.spool ?? {}) as Record<string, unknown>;
+  const ownSpoolDir = spool.dir === undefined && !process.env.DINGTALK_SPOOL_DIR ? mkdtempSync(join(tmpdir(), 'dingtalk-spool-')) : undefined;
+  if (ownSpoolDir) pluginConfig.spool = { ...spool, dir: ownSpoolDir };
+  const registered = registerPlugin(plugin, pluginConfig);
   const pluginModule = { ...registered, providers: [...(registered.providers ?? []), ...(options.overrides ?? [])] };
   const rootModule = buildRootModule(hostDataSource, pluginModule, user, options.extra ?? {});
 
@@ -115,6 +124,7 @@ export async function startHost(options: HostHarnessOptions = {}): Promise<HostH
     get: (token) => app.get(token as never, { strict: false }),
     close: async () => {
       await app.close();
+      if (ownSpoolDir) rmSync(ownSpoolDir, { recursive: true, force: true });
       await hostDataSource.destroy().catch(() => undefined);
     },
   };

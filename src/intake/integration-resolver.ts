@@ -7,13 +7,28 @@ import { PROVIDER_NAME } from '../tokens';
 
 export type DingTalkIntegration = IntegrationRecord<DingTalkIntegrationOptions>;
 
-/** Finds a DingTalk integration by id, with coded errors for the webhook edge (404 / 409). */
+/**
+ * Finds a DingTalk integration by id, with coded errors for the webhook edge (404 / 409).
+ * The last record read is remembered, for when the host's database cannot be read: an HTTP
+ * callback can then still be verified and spooled during an outage.
+ */
 @Injectable()
 export class IntegrationResolver {
+  private readonly lastKnown = new Map<string, IntegrationRecord<Record<string, unknown>>>();
+
   constructor(private readonly records: IntegrationRecords) {}
 
   async resolve(integrationId: string): Promise<DingTalkIntegration> {
-    const record = await this.records.get(integrationId);
+    let record: IntegrationRecord<Record<string, unknown>> | null;
+    try {
+      record = await this.records.get(integrationId);
+    } catch (error) {
+      const known = this.lastKnown.get(integrationId);
+      if (!known) throw error;
+      record = known;
+    }
+    if (record) this.lastKnown.set(integrationId, record);
+    else this.lastKnown.delete(integrationId);
     if (!record) {
       throw new DingTalkError('dingtalk_integration_not_found', 'No integration with this id; copy the callback URL again from the integration page.', 404);
     }

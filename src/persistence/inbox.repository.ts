@@ -110,4 +110,14 @@ export class InboxRepository {
     const rows = await this.db.query(`SELECT 1 FROM ${TABLES.inbox} WHERE integration_id = $1 AND event_id = $2`, [integrationId, eventId]);
     return rows.length > 0;
   }
+
+  /** Whether the database answers at all: tells an outage from a row it refuses. */
+  async answers(db: Queryable): Promise<boolean> {
+    try {
+      await db.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
 }

@@ -140,7 +140,7 @@ describe('QPS (invocation-frequency-limit, server-api-error-codes)', () => {
   it('never charges the session webhook to the OpenAPI budget; its own limit is off unless set', async () => {
     const driver = new DingTalkUserDriver({ simulator: sim, app: APP });
     const webhook = (driver.robotMessage({ conversationType: 'private', text: 'q', senderStaffId: 'u1' }) as { sessionWebhook: string }).sessionWebhook;
-    const reply = () => fetch(webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msgtype: 'text', text: { content: 'r' } }) }).then((r) => r.json());
+    const reply = () => fetch(webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msgtype: 'text', text: { content: 'r' } }) }).then((r) => r.json() as Promise<any>);
     sim.faults.set({ rateLimitPerSecond: 1 });
     const open = await Promise.all(Array.from({ length: 5 }, reply));
     expect(open.map((b) => b.errcode)).toEqual([0, 0, 0, 0, 0]);
