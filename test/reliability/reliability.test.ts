@@ -140,9 +140,9 @@ it(`database restart: with PostgreSQL stopped mid-run, intake acknowledges from 
   const after5xx = log.attempts.filter((a) => a.at > outage.upAt && is5xx(a)).length;
   report(
     formatFigures(`database restart (PostgreSQL down for ${((outage.upAt - outage.requestedAt) / 1000).toFixed(1)} s mid-run)`, figures, [
-      `refused while down: ${refusedWhileDown} (HTTP 503 or no Stream ACK), acknowledged while down: ${acceptedWhileDown}, 5xx after the restart: ${after5xx}`,
+      `refused while down: ${refusedWhileDown} (HTTP 503 or no Stream ACK), acknowledged from the spool while down: ${acceptedWhileDown}, 5xx after the restart: ${after5xx}`,
       `settled: ${settled}`,
-    ], ' (503 "database unavailable, retry" while PostgreSQL was stopping, down or starting)'),
+    ], ' (only a full or unwritable spool would answer 503)'),
     scenarioLine('database-restart', figures),
   );
   expect(outage.upAt).toBeGreaterThan(0);
