@@ -45,6 +45,8 @@ export interface SimulatorOptions {
   streamAckTimeoutMs?: number;
   /** Whether the Stream gateway ever pushes a robot message or card callback again; default `none`. */
   streamRedelivery?: StreamRedelivery;
+  /** `sdk-60s`: how long an unacknowledged robot message waits before its one re-push; default 60 s. */
+  streamRedeliveryAfterMs?: number;
 }
 
 export interface DingTalkSimulator {
@@ -124,7 +126,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<D
   registerSessionRoutes(ctx);
   registerAdminRoutes(ctx, { list: () => router.calls(), clear: () => router.clearCalls() });
 
-  const gateway = new StreamGateway({ validateApp: (id, secret) => apps.validate(id, secret) !== undefined, logger, ackTimeoutMs: options.streamAckTimeoutMs, redelivery: options.streamRedelivery });
+  const gateway = new StreamGateway({ validateApp: (id, secret) => apps.validate(id, secret) !== undefined, logger, ackTimeoutMs: options.streamAckTimeoutMs, redelivery: options.streamRedelivery, redeliveryAfterMs: options.streamRedeliveryAfterMs });
   // The gateway answers its own open request; everything else is the OpenAPI router's.
   const server = createServer((req, res) => {
     if (!gateway.handleHttp(req, res)) void router.handle(req, res);

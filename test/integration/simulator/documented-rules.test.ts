@@ -201,6 +201,32 @@ describe('no redelivery (Stream protocol FAQ; no documented retry of HTTP robot 
     acking.close();
   });
 
+  it('with sdk-60s, pushes an unacknowledged robot message once more on the same connection after the wait', async () => {
+    const quick = await createSimulator({ streamRedelivery: 'sdk-60s', streamRedeliveryAfterMs: 100, streamAckTimeoutMs: 20_000 });
+    quick.apps.register(APP);
+    try {
+      const opened = await fetch(`${quick.baseUrl}/v1.0/gateway/connections/open`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ clientId: APP.clientId, clientSecret: APP.clientSecret, subscriptions: [{ type: 'CALLBACK', topic: ROBOT_TOPIC }], ua: 'rules-test' }),
+      }).then((r) => r.json() as Promise<{ endpoint: string; ticket: string }>);
+      const seen: string[] = [];
+      const ws = new WebSocket(`${opened.endpoint}?ticket=${opened.ticket}`);
+      ws.on('message', (raw) => {
+        const frame = JSON.parse(raw.toString());
+        if (frame.type !== 'CALLBACK') return;
+        seen.push(frame.headers.messageId);
+        if (seen.length === 2) ack(ws, frame); // silent the first time, like a client that lost it
+      });
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      expect(await quick.gateway.pushCallback(APP.clientId, ROBOT_TOPIC, { text: 'again' }, { messageId: 'rule-t1' })).toMatchObject({ acked: true, code: 200 });
+      expect(seen).toEqual(['rule-t1', 'rule-t1']);
+      ws.close();
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('drops a robot message pushed while no connection is open (none), and queues it for one (sdk-60s)', async () => {
     expect(await sim.gateway.pushCallback(APP.clientId, ROBOT_TOPIC, {}, { messageId: 'rule-none' })).toEqual({ acked: false, messageId: 'rule-none' });
     expect(sim.gateway.pendingCount(APP.clientId)).toBe(0);
