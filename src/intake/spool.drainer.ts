@@ -102,7 +102,8 @@ export class SpoolDrainer implements OnApplicationBootstrap, OnModuleDestroy {
           this.logger.error(`intake spool: the database refused event ${entry.record.eventId} of integration ${entry.record.integrationId} (${failureLabel(error)}); kept in the spool`);
         }
       }
-      await spool.settle(segment, remaining);
+      // Unchanged (the database went away at the first entry): nothing to rewrite.
+      if (remaining.length !== entries.length || entries.length === 0) await spool.settle(segment, remaining);
       if (down) {
         spool.noteError('dingtalk_database_unavailable');
         if (accepted > 0) this.intake.notifyWorker();
