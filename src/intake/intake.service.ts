@@ -8,7 +8,7 @@ import { IntakeSpool } from './spool-file';
 import { failureLabel } from './spool-format';
 import { PluginDatabase } from '../core/plugin-database.service';
 import type { InboundEvent } from '../dingtalk/inbound-event';
-import { InboxRepository } from '../persistence';
+import { InboxRepository, isRefusedRow } from '../persistence';
 import { robotMessageDropReason } from '../dingtalk/inbound';
 import type { DingTalkIntegration } from './integration-resolver';
 import { sessionKeyFor } from './session-key';
@@ -73,7 +73,8 @@ export class IntakeService {
       const db = await this.database.open();
       result = await this.inbox.acceptAtomic(db, record);
     } catch (error) {
-      if (!this.spool) throw error;
+      // A row PostgreSQL refuses would be refused again at every drain: that is not an outage.
+      if (!this.spool || isRefusedRow(error)) throw error;
       return this.toSpool(record, error);
     }
     if (result.accepted) this.notifyWorker();

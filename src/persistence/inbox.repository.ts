@@ -121,3 +121,12 @@ export class InboxRepository {
     }
   }
 }
+
+/**
+ * Whether PostgreSQL refused the row itself (class 22 data exception, e.g. a NUL in a text; class 23
+ * integrity violation), as opposed to being unavailable: such an event would fail the same way later.
+ */
+export function isRefusedRow(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code ?? (error as { driverError?: { code?: unknown } } | null)?.driverError?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}

@@ -136,4 +136,24 @@ describe('intake spool with the whole stack', () => {
       await stack.close();
     }
   });
+
+  it('keeps an entry the database refuses (while it answers) without holding up the ones behind it', async () => {
+    const stack = await startPluginHost({ withStream: false, pluginConfig: { worker: { enabled: false }, spool: { dir: tempDir('spool-poison-'), drainIntervalMs: 50 } } });
+    try {
+      const spool = stack.host.get(IntakeSpool);
+      // jsonb refuses a NUL character (22P05): this entry can never be stored.
+      await spool.append({ integrationId: stack.http.id, eventId: `poison-${randomUUID()}`, kind: 'message', job: { kind: 'message', sessionKey: 'k', payload: { text: 'a\u0000b' } } });
+      const message = stack.http.driver.robotMessage({ conversationType: 'private', text: 'behind the poison', senderStaffId: 'user-poison', msgId: `msg-${randomUUID()}` });
+      // Something is spooled, so this one queues behind it, in the spool.
+      expect((await stack.http.driver.postRobotMessage(stack.http.webhookUrl, message)).status).toBe(200);
+      await waitFor(async () => {
+        const [row] = await stack.host.hostDataSource.query('SELECT count(*)::int AS n FROM plugin_dingtalk_inbox WHERE event_id = $1', [message.msgId]);
+        return row.n === 1;
+      }, 'the entry behind the refused one to be stored');
+      await waitFor(() => spool.status().lastError === 'dingtalk_spool_entry_refused', 'the refusal to show');
+      expect(spool.status()).toMatchObject({ depth: 1, lastError: 'dingtalk_spool_entry_refused' });
+    } finally {
+      await stack.close();
+    }
+  });
 });
