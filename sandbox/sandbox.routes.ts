@@ -64,6 +64,7 @@ export function mountSandboxRoutes(app: Express, deps: SandboxRouteDeps): void {
           windows: sandboxWindows(),
           users: SANDBOX_USERS,
           queue: plugin.queue,
+          spool: plugin.spool,
           deadLetters: plugin.deadLetters,
           triggerBindings: plugin.triggerBindings,
           sessions: plugin.sessions,

@@ -5,11 +5,14 @@ import { CONVERSATION_PROVIDERS } from './conversation';
 import { PluginDatabase } from './core/plugin-database.service';
 import { DingTalkChatCallbackProcessor } from './dispatch/chat-callback.processor';
 import { WorkerService } from './handoff/worker.service';
+import { WorkerStartGate } from './handoff/worker-start-gate';
 import { HostIntegrationRecords } from './host/host-integration-records';
 import { IntegrationRecords } from './host/integration-records.port';
 import { ActionController } from './intake/action.controller';
 import { IntakeService } from './intake/intake.service';
 import { IntegrationResolver } from './intake/integration-resolver';
+import { SpoolDrainer } from './intake/spool.drainer';
+import { intakeSpoolProvider } from './intake/spool.provider';
 import { StatusController } from './intake/status.controller';
 import { StreamReceiver } from './intake/stream.receiver';
 import { WebhookController } from './intake/webhook.controller';
@@ -31,7 +34,10 @@ import { replyPortProvider } from './reply/reply.provider';
     { provide: IntegrationRecords, useClass: HostIntegrationRecords },
     IntegrationResolver,
     DingTalkClientRegistry,
+    WorkerStartGate,
+    intakeSpoolProvider,
     IntakeService,
+    SpoolDrainer,
     StreamReceiver,
     { provide: IntegrationTestListener, useExisting: StreamReceiver },
     IntegrationTestService,

@@ -250,8 +250,11 @@
       line.setAttribute('data-testid', 'connection-' + i.mode);
       return line;
     });
+    const sp = state.spool;
+    const spoolLine = el('div', { 'data-testid': 'spool', text: !sp ? 'no status' : !sp.enabled ? 'off' : sp.depth + ' event(s) waiting for the database, ' + sp.bytes + ' bytes' + (sp.lastError ? ' · last error: ' + sp.lastError : '') });
     panel.replaceChildren(
       el('h2', { text: 'Connections' }), ...connections,
+      el('h2', { text: 'Intake spool' }), spoolLine,
       el('h2', { text: 'Queue (handoff jobs)' }), table(state.queue, [['integration', (r) => nameOf(state, r.integrationId)], ['status', (r) => r.status], ['jobs', (r) => r.count]], 'queue'),
       el('h2', { text: 'Dead letters' }), table(state.deadLetters, [['kind', (r) => r.kind], ['attempts', (r) => r.attempts], ['last error', (r) => r.lastError]], 'dead-letters'),
       el('h2', { text: 'Trigger bindings' }), table(state.triggerBindings, [['integration', (r) => nameOf(state, r.integrationId)], ['xpert', (r) => r.xpertId], ['enabled', (r) => r.enabled]], 'trigger-bindings'),

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -54,6 +55,24 @@ export const pluginConfigSchema = z.object({
     .default({}),
   /** Inbox rows (dedupe memory) older than this are purged. */
   inboxRetentionDays: z.number().int().min(1).max(365).default(7),
+  /**
+   * Intake spool: where an event goes when the database cannot store it, so it is still
+   * acknowledged (DingTalk does not push robot messages again). One directory per replica.
+   */
+  spool: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** Default `<DINGTALK_DATA_DIR or ./data/plugin-dingtalk>/spool`. */
+      dir: z
+        .string()
+        .min(1)
+        .default(() => env('DINGTALK_SPOOL_DIR') ?? join(env('DINGTALK_DATA_DIR') ?? join(process.cwd(), 'data', 'plugin-dingtalk'), 'spool')),
+      maxEvents: z.number().int().min(1).max(10_000_000).default(() => envInt('DINGTALK_SPOOL_MAX_EVENTS', 100_000)),
+      maxBytes: z.number().int().min(4096).max(64 * 1024 * 1024 * 1024).default(() => envInt('DINGTALK_SPOOL_MAX_BYTES', 256 * 1024 * 1024)),
+      /** How often a non-empty spool is offered to the database. */
+      drainIntervalMs: z.number().int().min(10).max(600_000).default(1000),
+    })
+    .default({}),
   /** How often stream connections are reconciled with the host's integration records. */
   reconcileIntervalMs: z.number().int().min(0).max(3600000).default(30000),
 });

@@ -41,7 +41,7 @@ export class WebhookController {
     try {
       return await this.handle(integrationId, toWebhookRequest(request));
     } catch (error) {
-      const coded = error instanceof DingTalkError ? error : new DingTalkError('dingtalk_intake_unavailable', 'Could not store the event; DingTalk will retry.', 503);
+      const coded = error instanceof DingTalkError ? error : new DingTalkError('dingtalk_intake_unavailable', 'Could not store the event, so it was not acknowledged; check the plugin database.', 503);
       this.logger.warn(`webhook rejected integration=${integrationId} code=${coded.code} status=${coded.httpStatus}`);
       throw coded;
     }

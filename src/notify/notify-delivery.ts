@@ -109,7 +109,7 @@ export class NotifyDelivery {
         return { outTrackId, processQueryKey: carriers[0] ?? null, result: { carrierIds: carriers, failed: failed.map((f) => ({ spaceId: f.spaceId, error: f.errorMsg })) } };
       } catch (error) {
         // A retry after a lost answer: DingTalk already has this outTrackId, so the card exists.
-        if (isDingTalkApiError(error) && /outTrackId\.duplicate/i.test(error.platformCode)) return { outTrackId, result: { carrierIds: [] } };
+        if (isDingTalkApiError(error) && error.platformCode === 'param.cardAlreadyExist') return { outTrackId, result: { carrierIds: [] } };
         throw error;
       }
     });

@@ -13,17 +13,19 @@ export function outTrackIdFor(key: string): string {
   return `xpd_${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 48)}`;
 }
 
-export type CardSpace = Pick<CreateAndDeliverCardRequest, 'openSpaceId' | 'imGroupOpenDeliverModel' | 'imRobotOpenDeliverModel'>;
+export type CardSpace = Pick<CreateAndDeliverCardRequest, 'openSpaceId' | 'imGroupOpenDeliverModel' | 'imRobotOpenDeliverModel' | 'imGroupOpenSpaceModel' | 'imRobotOpenSpaceModel'>;
 
 /**
  * Groups: `IM_GROUP.<openConversationId>` delivered by the robot (the client fills its robotCode).
  * Private chats: the robot's 1:1 space of the asker, `IM_ROBOT.<userId>`. Without a userId (an
  * external user) there is no card space: the answer goes out as markdown through the webhook.
+ * Each space comes with its open space model: every official sample sends it, and DingTalk answers
+ * `param.openSpaceModelInvalid` for a bad one.
  */
 export function cardSpaceFor(target: ReplyTarget): CardSpace | undefined {
   if (target.conversationType === 'group') {
-    return target.conversationId ? { openSpaceId: `dtv1.card//IM_GROUP.${target.conversationId}`, imGroupOpenDeliverModel: {} } : undefined;
+    return target.conversationId ? { openSpaceId: `dtv1.card//IM_GROUP.${target.conversationId}`, imGroupOpenDeliverModel: {}, imGroupOpenSpaceModel: { supportForward: true } } : undefined;
   }
   if (!target.senderStaffId) return undefined;
-  return { openSpaceId: `dtv1.card//IM_ROBOT.${target.senderStaffId}`, imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT' } };
+  return { openSpaceId: `dtv1.card//IM_ROBOT.${target.senderStaffId}`, imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT' }, imRobotOpenSpaceModel: { supportForward: true } };
 }

@@ -222,8 +222,10 @@ export class CardAnswerStream implements AnswerStream {
   }
 }
 
+/** DingTalk's answer to an outTrackId that exists: `param.cardAlreadyExist` (create-and-deliver doc). */
 function isDuplicateCard(error: unknown): boolean {
   if (!isDingTalkApiError(error)) return false;
+  if (error.platformCode === 'param.cardAlreadyExist') return true;
   const code = `${error.platformCode} ${error.subCode ?? ''}`;
   return /outTrackId/i.test(code) && /duplicat|exist/i.test(code);
 }

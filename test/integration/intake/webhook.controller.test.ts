@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createCallbackCipher, signRobotRequest } from '../../../src/dingtalk/crypto';
+import { IntakeSpool } from '../../../src/intake/spool-file';
 import { CaptureLogger } from '../../support/capture-logger';
+import { waitFor } from '../../support/wait-for';
 import { intakeCounts } from '../../support/counts';
 import { HTTP_APP, startPluginHost, type PluginHost } from '../../support/plugin-host';
 
@@ -197,18 +199,21 @@ describe('routing of the webhook URL', () => {
 });
 
 describe('stored before acked (P7)', () => {
-  it('answers non-2xx and keeps nothing when the write fails', async () => {
+  it('answers 200 once the event is spooled when the write fails, and stores it once the database answers', async () => {
     const ds = stack.host.hostDataSource;
+    const spool = stack.host.get(IntakeSpool);
+    const message = privateMessage();
+    const before = await counts();
     await ds.query('ALTER TABLE plugin_dingtalk_handoff RENAME TO plugin_dingtalk_handoff_away');
     try {
-      const before = await ds.query('SELECT count(*)::int AS n FROM plugin_dingtalk_inbox');
-      const response = await driver().postRobotMessage(stack.http.webhookUrl, privateMessage());
-      expect(response.status).toBe(503);
-      expect((response.body as any).code).toBe('dingtalk_intake_unavailable');
-      expect(await ds.query('SELECT count(*)::int AS n FROM plugin_dingtalk_inbox')).toEqual(before);
+      expect(await driver().postRobotMessage(stack.http.webhookUrl, message)).toEqual({ status: 200, body: { msgtype: 'empty' } });
+      expect(spool.status().depth).toBe(1);
+      expect(await ds.query('SELECT count(*)::int AS n FROM plugin_dingtalk_inbox')).toEqual([{ n: before.inbox }]);
     } finally {
       await ds.query('ALTER TABLE plugin_dingtalk_handoff_away RENAME TO plugin_dingtalk_handoff');
     }
+    await waitFor(() => spool.status().depth === 0, 'the spool to drain');
+    expect(await counts()).toEqual({ inbox: before.inbox + 1, jobs: before.jobs + 1 });
   });
 });
 

@@ -1,3 +1,4 @@
+import { DingTalkClient } from '../../../src/dingtalk/client';
 import type { ExpertStreamEvent } from '../../../src/runner/expert-runner.port';
 import type { ReplyService, ReplySession, ReplyTarget } from '../../../src/reply';
 import { outTrackIdFor } from '../../../src/reply';
@@ -171,9 +172,22 @@ describe('retries (P15)', () => {
     await run(cardService(), target, 'card-lost', 'First.');
     await world.database.db.query(`UPDATE plugin_dingtalk_outbox SET status = 'pending' WHERE idempotency_key = 'card-lost:card'`);
     await run(cardService(), target, 'card-lost', 'Second, complete.');
-    expect(world.sim.calls({ path: CREATE }).map((c) => c.errorCode)).toEqual([undefined, 'invalidParameter.outTrackId.duplicate']);
+    expect(world.sim.calls({ path: CREATE }).map((c) => c.errorCode)).toEqual([undefined, 'param.cardAlreadyExist']);
     expect(cards()).toHaveLength(1);
     expect(textOf(cards()[0])).toBe('Second, complete.');
+  });
+
+  it('a create DingTalk performed but answered after the client timeout: the answer streams into that one card, no markdown', async () => {
+    const target = world.target('group');
+    // The card is created at once; its answer leaves long after this client stopped waiting.
+    world.sim.faults.set({ lateAnswer: { path: CREATE, ms: 2000 } });
+    const impatient = () => new DingTalkClient({ ...APP, apiBaseUrl: world.sim.baseUrl, oapiBaseUrl: world.sim.baseUrl, timeoutMs: 300, retryBaseMs: 1, retryMaxMs: 4, rateLimit: { perSecond: 0 } });
+    await run(cardService({ client: impatient }), target, 'card-late', TEXT);
+    expect(world.sim.calls({ path: CREATE }).map((c) => c.errorCode)).toEqual([undefined, 'param.cardAlreadyExist']);
+    expect(cards()).toHaveLength(1);
+    expect(world.sim.messages()).toHaveLength(1); // no markdown duplicate
+    expect(textOf(cards()[0])).toBe(TEXT);
+    expect((cards()[0].content as any).stream).toMatchObject({ finalized: true, error: false });
   });
 
   it('answers in markdown when no card can be made, and a retry stays with markdown', async () => {

@@ -136,6 +136,7 @@ describe('cards', () => {
       cardData: { cardParamMap: { title: 'a' } },
       openSpaceId: 'dtv1.card//IM_ROBOT.u1',
       imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT' },
+      imRobotOpenSpaceModel: { supportForward: true },
       ...extra,
     });
 

@@ -91,11 +91,12 @@ describe('card target', () => {
     expect(outTrackIdFor('k'.repeat(500)).length).toBeLessThanOrEqual(64);
   });
 
-  it('builds the group and robot spaces', () => {
-    expect(cardSpaceFor(base)).toEqual({ openSpaceId: 'dtv1.card//IM_GROUP.cidG', imGroupOpenDeliverModel: {} });
+  it('builds the group and robot spaces, each with its open space model', () => {
+    expect(cardSpaceFor(base)).toEqual({ openSpaceId: 'dtv1.card//IM_GROUP.cidG', imGroupOpenDeliverModel: {}, imGroupOpenSpaceModel: { supportForward: true } });
     expect(cardSpaceFor({ ...base, conversationType: 'private' })).toEqual({
       openSpaceId: 'dtv1.card//IM_ROBOT.u1',
       imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT' },
+      imRobotOpenSpaceModel: { supportForward: true },
     });
     expect(cardSpaceFor({ ...base, conversationType: 'private', senderStaffId: undefined })).toBeUndefined();
   });
