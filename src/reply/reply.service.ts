@@ -1,3 +1,4 @@
+import { streamPacerFor } from '../delivery/stream-pacer';
 import type { DingTalkClient } from '../dingtalk/client';
 import { DingTalkError } from '../errors';
 import { normalizeLanguage, type Language } from '../i18n';
@@ -77,6 +78,7 @@ export class ReplyService implements ReplyPort {
     const space = cardSpaceFor(target);
     if (!cardTemplateId || !space) return undefined;
     const o = this.options;
+    const pacer = streamPacerFor(client);
     return new CardAnswerStream({
       key,
       target,
@@ -91,7 +93,9 @@ export class ReplyService implements ReplyPort {
       capBytes: o.cardMaxBytes,
       finalizeAttempts: o.cardFinalizeAttempts,
       language,
-      throttle: new UpdateThrottle(o.streamIntervalMs, o.maxStreamIntervalMs),
+      throttle: new UpdateThrottle(o.streamIntervalMs, o.maxStreamIntervalMs, (now) => pacer.intervalMs(o.streamIntervalMs, now)),
+      pacer,
+      owner: o.replicaId,
       now: o.now,
       sleep: o.sleep,
       logger: o.logger,

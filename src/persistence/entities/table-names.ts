@@ -11,4 +11,5 @@ export const TABLES = {
   handoff: `${TABLE_PREFIX}handoff`,
   aggregate: `${TABLE_PREFIX}aggregate`,
   outbox: `${TABLE_PREFIX}outbox`,
+  appBudget: `${TABLE_PREFIX}app_budget`,
 } as const;
