@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { IOnPluginBootstrap, IOnPluginDestroy, XpertServerPlugin } from '@xpert-ai/plugin-sdk';
 import { CONVERSATION_PROVIDERS } from './conversation';
 import { PluginDatabase } from './core/plugin-database.service';
+import { DeliveryUpkeepService } from './delivery/delivery-upkeep.service';
 import { WorkerService } from './handoff/worker.service';
 import { HostIntegrationRecords } from './host/host-integration-records';
 import { IntegrationRecords } from './host/integration-records.port';
@@ -37,6 +38,7 @@ import { replyPortProvider } from './reply/reply.provider';
     ...CONVERSATION_PROVIDERS,
     WorkerService,
     DingTalkNotifyMiddleware,
+    DeliveryUpkeepService,
   ],
   exports: [PluginDatabase, IntegrationRecords, IntegrationResolver, DingTalkClientRegistry, IntakeService, StreamReceiver, WorkerService],
 })

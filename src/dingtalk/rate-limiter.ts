@@ -55,11 +55,11 @@ export class RollingWindowRateLimiter {
   /**
    * Changes the limit, e.g. when the replicas sharing an app's budget change. Permits in use stay
    * in use: after a cut, new calls wait until enough came back; after a raise, waiters start at once.
-   * Never below one per second (a replica must make progress); ignored when limiting is off.
+   * 0 holds every call until a later raise; ignored when limiting is off.
    */
   setPerSecond(perSecond: number): void {
     if (!this.enabled) return;
-    const next = Math.max(1, Math.floor(perSecond));
+    const next = Math.max(0, Math.floor(perSecond));
     const delta = next - this.limit;
     if (delta === 0) return;
     this.limit = next;

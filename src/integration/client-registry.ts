@@ -12,6 +12,7 @@ import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
 @Injectable()
 export class DingTalkClientRegistry {
   private readonly clients = new Map<string, DingTalkClient>();
+  private readonly listeners: Array<(client: DingTalkClient) => void> = [];
 
   constructor(@Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig) {}
 
@@ -21,8 +22,19 @@ export class DingTalkClientRegistry {
     if (!client) {
       client = this.create(options);
       this.clients.set(key, client);
+      for (const listener of this.listeners) listener(client);
     }
     return client;
+  }
+
+  /** The shared clients (one per app), e.g. for the budget heartbeat. */
+  all(): DingTalkClient[] {
+    return [...this.clients.values()];
+  }
+
+  /** Called with every shared client created from now on. */
+  onCreated(listener: (client: DingTalkClient) => void): void {
+    this.listeners.push(listener);
   }
 
   /** A client that shares nothing, for checking credentials that are not saved yet. */
@@ -34,6 +46,7 @@ export class DingTalkClientRegistry {
       apiBaseUrl: this.config.apiBaseUrl,
       oapiBaseUrl: this.config.oapiBaseUrl,
       timeoutMs: this.config.requestTimeoutMs,
+      rateLimit: { perSecond: this.config.delivery.apiPerSecond, sessionWebhookPerSecond: this.config.delivery.sessionWebhookPerSecond },
     });
   }
 }
