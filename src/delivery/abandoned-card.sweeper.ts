@@ -13,6 +13,8 @@ export interface AbandonedCardSweeperDeps {
   /** How long a dead owner's card waits for a job retry to take it over before it is finalized. */
   graceMs: number;
   batch?: number;
+  /** Tests' clock for the grace; default the database clock. */
+  clock?: () => Date;
   logger: { debug(message: string): void; warn(message: string): void };
 }
 
@@ -28,7 +30,7 @@ export class AbandonedCardSweeper {
   /** One sweep; returns how many cards it finalized. */
   async sweep(): Promise<number> {
     const outbox = await this.deps.outbox();
-    const cards = await outbox.takeAbandonedCards({ owner: this.deps.replicaId, staleMs: this.deps.staleMs, graceMs: this.deps.graceMs, limit: this.deps.batch ?? 20 });
+    const cards = await outbox.takeAbandonedCards({ owner: this.deps.replicaId, staleMs: this.deps.staleMs, graceMs: this.deps.graceMs, limit: this.deps.batch ?? 20, clock: this.deps.clock });
     let finalized = 0;
     for (const card of cards) {
       const request = (card.request ?? {}) as { contentKey?: string; language?: string };

@@ -1,3 +1,4 @@
+import { DingTalkClient } from '../../../src/dingtalk/client';
 import type { ExpertStreamEvent } from '../../../src/runner/expert-runner.port';
 import type { ReplyService, ReplySession, ReplyTarget } from '../../../src/reply';
 import { outTrackIdFor } from '../../../src/reply';
@@ -40,6 +41,11 @@ async function run(service: ReplyService, target: ReplyTarget, key: string, text
   const session = await service.open(target, key);
   await feed(session, deltas(text, Math.ceil(text.length / 6)), stepMs);
   await session.finish({ text, status: 'idle' }, {});
+}
+
+/** Waits until the simulator answered every call it received (injected latency outlives client timeouts). */
+async function allAnswered(): Promise<void> {
+  for (let i = 0; i < 200 && world.sim.calls().some((c) => c.status === undefined); i++) await new Promise((r) => setTimeout(r, 20));
 }
 
 function cards(): SimMessage[] {
@@ -175,6 +181,23 @@ describe('retries (P15)', () => {
     expect(world.sim.calls({ path: CREATE }).map((c) => c.errorCode)).toEqual([undefined, 'param.cardAlreadyExist']);
     expect(cards()).toHaveLength(1);
     expect(textOf(cards()[0])).toBe('Second, complete.');
+  });
+
+  it('a create that timed out although DingTalk made the card: the retry streams the answer into that card, no markdown', async () => {
+    const target = world.target('group');
+    const impatient = () =>
+      new DingTalkClient({ ...APP, apiBaseUrl: world.sim.baseUrl, oapiBaseUrl: world.sim.baseUrl, timeoutMs: 300, maxRetries: 1, retryBaseMs: 1, retryMaxMs: 4, rateLimit: { perSecond: 0 } });
+    // DingTalk creates the card, but only answers after the client gave up (both attempts).
+    world.sim.faults.set({ latencyMs: 700, latencyPath: CREATE });
+    await expect(run(cardService({ client: impatient }), target, 'card-slow', 'The whole answer.')).rejects.toMatchObject({ code: 'dingtalk_timeout' });
+    await allAnswered();
+    expect(cards()).toHaveLength(1);
+    world.sim.faults.clear();
+    await run(cardService(), target, 'card-slow', 'The whole answer.');
+    expect(world.sim.calls({ path: CREATE }).pop()?.errorCode).toBe('param.cardAlreadyExist');
+    expect(world.sim.messages()).toHaveLength(1); // the one card, no markdown duplicate
+    expect(textOf(cards()[0])).toBe('The whole answer.');
+    expect((cards()[0].content as { stream: { finalized: boolean; error: boolean } }).stream).toMatchObject({ finalized: true, error: false });
   });
 
   it('answers in markdown when no card can be made, and a retry stays with markdown', async () => {
