@@ -136,6 +136,20 @@ it('retries the final update when it is throttled, so the complete text lands', 
   expect((cards()[0].content as { stream: { finalized: boolean } }).stream.finalized).toBe(true);
 });
 
+it('after repeated refusal of the final update for rate, the answer goes out as markdown and the card is left to the sweep', async () => {
+  const target = world.target('private');
+  const session = await cardService({ cardFinalizeAttempts: 2 }).open(target, 'card-final-refused');
+  await feed(session, deltas(TEXT, 30), 1000);
+  world.sim.faults.set({ throttle: { path: STREAM, times: 1000 } });
+  await session.finish({ text: TEXT, status: 'idle' }, {});
+  const markdown = world.sim.messages().filter((m) => m.kind !== 'card');
+  expect(markdown.map(textOf).join('')).toBe(TEXT);
+  expect((cards()[0].content as { stream?: { finalized: boolean } }).stream?.finalized ?? false).toBe(false);
+  // No owner any more: the abandoned-card sweep finalizes it once DingTalk lets it.
+  const [row] = await world.database.db.query(`SELECT card_stream, stream_owner FROM plugin_dingtalk_outbox WHERE idempotency_key = 'card-final-refused:card'`);
+  expect(row).toEqual({ card_stream: 'streaming', stream_owner: null });
+});
+
 it('shows a status line while a tool runs (waiting out the interval), and drops it at the end', async () => {
   const target = world.target('group');
   const session = await cardService().open(target, 'card-tool');
