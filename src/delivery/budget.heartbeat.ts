@@ -22,6 +22,7 @@ export class BudgetHeartbeat {
   private timer?: NodeJS.Timeout;
   private beating?: Promise<void>;
   private again = false;
+  private joined = false;
 
   constructor(private readonly deps: BudgetHeartbeatDeps) {}
 
@@ -36,7 +37,7 @@ export class BudgetHeartbeat {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.beating;
-    if (this.waitUntil.size === 0) return;
+    if (!this.joined) return;
     // Leaving at once lets the others take this share without waiting for it to go stale.
     await this.deps
       .repository()
@@ -46,7 +47,7 @@ export class BudgetHeartbeat {
 
   /** A client just created: it makes no call before its first beat told it its share. */
   track(client: DingTalkClient): void {
-    if (!this.waitUntil.has(client.clientId)) client.setApiShare(0);
+    if (!this.waitUntil.has(client.clientId)) client.setApiShare(0); // a no-op on an unlimited client
     void this.beat();
   }
 
@@ -67,12 +68,15 @@ export class BudgetHeartbeat {
   }
 
   private async run(): Promise<void> {
-    const clients = [...this.deps.clients()].filter((c) => Number.isFinite(c.apiLimitPerSecond) && c.apiLimitPerSecond > 0);
-    if (clients.length === 0) return;
+    // Every client heartbeats (it also says this replica lives); only limited ones take shares.
+    const all = [...this.deps.clients()];
+    const clients = all.filter((c) => Number.isFinite(c.apiLimitPerSecond) && c.apiLimitPerSecond > 0);
+    if (all.length === 0) return;
     let members: Map<string, number>;
     try {
       const repository = await this.deps.repository();
-      members = await repository.heartbeat(this.deps.replicaId, [...new Set(clients.map((c) => c.clientId))], staleAfterMs(this.deps.timing.heartbeatMs));
+      this.joined = true;
+      members = await repository.heartbeat(this.deps.replicaId, [...new Set(all.map((c) => c.clientId))], staleAfterMs(this.deps.timing.heartbeatMs));
     } catch (error) {
       this.deps.logger.warn(`DingTalk API budget heartbeat failed (${(error as Error).message}); keeping the current shares`);
       return;

@@ -54,7 +54,7 @@ export async function createOrAdoptCard(
       adopted = true;
       return { outTrackId: request.outTrackId, result: { outTrackId: request.outTrackId, carrierIds: [], adopted: true } };
     }
-  });
+  }, options.stream?.owner);
   if (options.stream && !reused) await outbox.startCardStream(row.id, options.stream.owner);
   return { row, outTrackId: row.outTrackId ?? request.outTrackId, reused, adopted };
 }

@@ -52,11 +52,10 @@ export class DeliveryUpkeepService implements OnApplicationBootstrap, OnModuleDe
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.delivery.apiPerSecond > 0) {
-      this.clients.onCreated((client) => this.heartbeat.track(client));
-      for (const client of this.clients.all()) this.heartbeat.track(client);
-      this.heartbeat.start();
-    }
+    // Also with limiting off: the heartbeat is how the other replicas know this one lives.
+    this.clients.onCreated((client) => this.heartbeat.track(client));
+    for (const client of this.clients.all()) this.heartbeat.track(client);
+    this.heartbeat.start();
     const sweep = () => void this.sweeper.sweep().catch((error: Error) => this.logger.warn(`abandoned card sweep failed (${error.message}); next sweep in ${this.config.delivery.cardSweepIntervalMs} ms`));
     sweep();
     this.sweepTimer = setInterval(sweep, this.config.delivery.cardSweepIntervalMs);

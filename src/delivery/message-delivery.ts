@@ -53,6 +53,8 @@ export interface MessageDeliveryDeps {
   now: () => number;
   /** Default `WEBHOOK_EXPIRY_MARGIN_MS`. */
   webhookMarginMs?: number;
+  /** This replica as the sender of its outbox rows. Default the process's replica id. */
+  replicaId?: string;
   logger?: DeliveryLogger;
 }
 
@@ -95,6 +97,7 @@ export class MessageDelivery {
           return { ...sent, result: { ...sent.result, webhookFailed: (error as DingTalkError).code } };
         }
       },
+      this.deps.replicaId,
     );
     const result = (row.result ?? {}) as { via?: string; processQueryKey?: string };
     const processQueryKey = row.processQueryKey ?? result.processQueryKey;

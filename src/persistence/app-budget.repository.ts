@@ -18,10 +18,10 @@ export class AppBudgetRepository {
     const counts = new Map<string, number>();
     if (clientIds.length === 0) return counts;
     await this.db.query(
-      `INSERT INTO ${T} (client_id, replica_id, heartbeat_at)
-       SELECT unnest($1::text[]), $2, now()
-       ON CONFLICT (client_id, replica_id) DO UPDATE SET heartbeat_at = now()`,
-      [clientIds, replicaId],
+      `INSERT INTO ${T} (client_id, replica_id, heartbeat_at, stale_after_ms)
+       SELECT unnest($1::text[]), $2, now(), $3
+       ON CONFLICT (client_id, replica_id) DO UPDATE SET heartbeat_at = now(), stale_after_ms = EXCLUDED.stale_after_ms`,
+      [clientIds, replicaId, Math.round(staleMs)],
     );
     const rows = await this.db.query(
       `SELECT client_id, count(*)::int AS members FROM ${T}

@@ -34,6 +34,8 @@ export interface OutboxReserveInput {
   messageKind: string;
   /** What we are about to send (no secrets); kept for update/recall and for audit. */
   request?: unknown;
+  /** The replica sending it (a pending row is in flight only while its sender lives). */
+  sender?: string;
 }
 
 export type AbandonedCard = OutboxRecord;
@@ -68,11 +70,11 @@ export class OutboxRepository {
     // insert gave way to it, the follow-up select finds nothing and the insert can now succeed.
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const inserted = await q.query(
-        `INSERT INTO ${T} (idempotency_key, integration_id, target_type, target_id, message_kind, request)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+        `INSERT INTO ${T} (idempotency_key, integration_id, target_type, target_id, message_kind, request, sender)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING ${COLUMNS}`,
-        [input.idempotencyKey, input.integrationId, input.targetType, input.targetId, input.messageKind, jsonParam(input.request ?? null)],
+        [input.idempotencyKey, input.integrationId, input.targetType, input.targetId, input.messageKind, jsonParam(input.request ?? null), input.sender ?? null],
       );
       if (inserted.length === 1) return { row: toOutboxRecord(inserted[0]), created: true };
       const existing = await q.query(`SELECT ${COLUMNS} FROM ${T} WHERE idempotency_key = $1`, [input.idempotencyKey]);
@@ -140,8 +142,20 @@ export class OutboxRepository {
   }
 
   /** Takes a failed or abandoned row up again: `pending` from now, so a concurrent identical send sees it in flight. */
-  async retake(id: string): Promise<OutboxRecord | null> {
-    return this.update(`status = 'pending', error = NULL`, [id]);
+  async retake(id: string, sender?: string): Promise<OutboxRecord | null> {
+    return this.update(`status = 'pending', error = NULL, sender = $2`, [id, sender ?? null]);
+  }
+
+  /** Whether the replica that sent a pending row still lives (its budget heartbeat is fresh). */
+  async senderAlive(id: string): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    const rows = await this.db.query(
+      `SELECT 1 FROM ${T} o JOIN ${TABLES.appBudget} b ON b.replica_id = o.sender
+        WHERE o.id = $1::uuid AND b.heartbeat_at > now() - make_interval(secs => b.stale_after_ms::double precision / 1000)
+        LIMIT 1`,
+      [id],
+    );
+    return rows.length > 0;
   }
 
   async markFailed(id: string, error: unknown): Promise<OutboxRecord | null> {

@@ -39,6 +39,7 @@ export class ReplyService implements ReplyPort {
       hosts: this.options.hosts,
       now: this.options.now,
       webhookSafetyMarginMs: this.options.webhookSafetyMarginMs,
+      replicaId: this.options.replicaId,
       logger: this.options.logger,
     });
   }
