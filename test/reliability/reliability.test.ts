@@ -156,6 +156,7 @@ it('qps-shared: two replicas answer 200 conversations at once against 20 calls/s
   const result = await runQpsShared({ world, runId: `q${SEED.toString(36)}`, count: 200, limit: 20, random, settleMs: SETTLE_MS });
   report(result.line);
   expect(result.settled).toBe(true);
+  expect(result.replicasSharing).toBe(2);
   expect(result.qpsRefusals).toBe(0);
   expect(result.busiestSecond).toBeLessThanOrEqual(20);
   expect(result.figures.lost).toBe(0);

@@ -46,6 +46,19 @@ async function remember(key: string): Promise<void> {
   cardTrack.set(key, row?.outTrackId ?? '');
 }
 
+/** Another replica's sweep, on a clock the test moves. */
+function sweeperAt(now: () => number): AbandonedCardSweeper {
+  return new AbandonedCardSweeper({
+    outbox: async () => new OutboxRepository(world.database.db),
+    replicaId: 'replica-sweeper',
+    clientFor: async () => world.client(),
+    staleMs: 600_000,
+    graceMs: GRACE_MS,
+    clock: () => new Date(now()),
+    logger: quiet,
+  });
+}
+
 it("finalizes a dead replica's streaming card after the grace, localized, and leaves a live replica's card alone", async () => {
   await startAnswer('replica-dead', 'answer-dead', 'zh-Hans');
   await startAnswer('replica-live', 'answer-live', 'en');
@@ -55,15 +68,7 @@ it("finalizes a dead replica's streaming card after the grace, localized, and le
   await new AppBudgetRepository(world.database.db).heartbeat('replica-live', [APP.clientId], 600_000);
 
   let now = Date.now();
-  const sweeper = new AbandonedCardSweeper({
-    outbox: async () => new OutboxRepository(world.database.db),
-    replicaId: 'replica-sweeper',
-    clientFor: async () => world.client(),
-    staleMs: 600_000,
-    graceMs: GRACE_MS,
-    clock: () => new Date(now),
-    logger: quiet,
-  });
+  const sweeper = sweeperAt(() => now);
 
   expect(await sweeper.sweep()).toBe(0); // found orphaned: a job retry may still take it over
   expect((cardOf('answer-dead').content as { stream?: { finalized: boolean } }).stream?.finalized ?? false).toBe(false);
@@ -84,15 +89,7 @@ it('a job retry that takes the card over within the grace keeps it: the sweep le
   await startAnswer('replica-dead', 'answer-retried', 'en');
   await remember('answer-retried');
   let now = Date.now();
-  const sweeper = new AbandonedCardSweeper({
-    outbox: async () => new OutboxRepository(world.database.db),
-    replicaId: 'replica-sweeper',
-    clientFor: async () => world.client(),
-    staleMs: 600_000,
-    graceMs: GRACE_MS,
-    clock: () => new Date(now),
-    logger: quiet,
-  });
+  const sweeper = sweeperAt(() => now);
   expect(await sweeper.sweep()).toBe(0);
   // The retry runs on a live replica and finishes the answer in the same card.
   await new AppBudgetRepository(world.database.db).heartbeat('replica-retry', [APP.clientId], 600_000);

@@ -3,7 +3,7 @@ import { Deliverer, newDeliveryLog } from './delivery';
 import { collectFigures, type DeliveryFigures } from './figures';
 import { settle } from './settle';
 import { planTraffic, sendTraffic } from './traffic';
-import type { World } from './world';
+import { query, type World } from './world';
 
 /**
  * Scenario `qps-shared`: both replicas answer `count` conversations that all start at once (one
@@ -24,6 +24,8 @@ export interface QpsSharedResult {
   busiestSecond: number;
   /** OpenAPI calls made (admitted or not). */
   apiCalls: number;
+  /** Most replicas seen sharing one app's budget (live heartbeats) during the run. */
+  replicasSharing: number;
   settled: boolean;
   line: string;
 }
@@ -32,6 +34,10 @@ export async function runQpsShared(input: { world: World; runId: string; count: 
   const { world, random } = input;
   const since = Date.now();
   world.simulator.faults.set({ rateLimitPerSecond: input.limit });
+  let sharing = 0;
+  const watchSharing = setInterval(() => {
+    void replicasSharing(world).then((n) => (sharing = Math.max(sharing, n)), () => undefined);
+  }, 1000);
   try {
     const plan = planTraffic({ runId: input.runId, count: input.count, sessionsPerMode: Math.ceil(input.count / 2), random });
     const log = newDeliveryLog();
@@ -55,11 +61,22 @@ export async function runQpsShared(input: { world: World; runId: string; count: 
       `limit=${input.limit}`,
       `api_calls=${calls.length}`,
       `answers=${figures.answers}`,
+      `replicas_sharing=${sharing}`,
     ].join(' ');
-    return { figures, qpsRefusals, busiestSecond: busiest, apiCalls: calls.length, settled, line };
+    return { figures, qpsRefusals, busiestSecond: busiest, apiCalls: calls.length, replicasSharing: sharing, settled, line };
   } finally {
+    clearInterval(watchSharing);
     world.simulator.faults.clear();
   }
+}
+
+/** Live members of the busiest app budget, as the replicas themselves count them. */
+async function replicasSharing(world: World): Promise<number> {
+  const rows = (await query(
+    world.databaseUrl,
+    `SELECT count(*)::int AS n FROM plugin_dingtalk_app_budget WHERE heartbeat_at > now() - make_interval(secs => stale_after_ms::double precision / 1000) GROUP BY client_id ORDER BY n DESC LIMIT 1`,
+  )) as Array<{ n: number }>;
+  return rows[0]?.n ?? 0;
 }
 
 /** The most calls of one (app, API) that arrived within any window of one second. */
