@@ -17,7 +17,7 @@ const CONCURRENCY = Number(process.env.BENCH_REPLY_CONCURRENCY || 8);
  * Sent one at a time first: the path's own latency with nothing queued, and proof that the worker is
  * woken on enqueue (a polled worker would show up to a poll interval here).
  */
-const SOLO_MESSAGES = Number(process.env.BENCH_REPLY_SOLO_MESSAGES || 20);
+const SOLO_MESSAGES = Number(process.env.BENCH_REPLY_SOLO_MESSAGES || 50);
 /**
  * With several users in flight, a first reply may take at most this many times as long as alone:
  * no shared budget (the session webhook has none of the OpenAPI's) may queue one user behind another.
