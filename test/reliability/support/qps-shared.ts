@@ -14,7 +14,7 @@ import { query, type World } from './world';
  * arrive within any one second.
  */
 
-const QPS_CODES = new Set(['Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', '90018']);
+const QPS_CODES = new Set(['Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', 'Forbidden.AccessDenied.QpsLimitForApi', '90018', '90002']);
 
 export interface QpsSharedResult {
   figures: DeliveryFigures;
