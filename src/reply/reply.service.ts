@@ -61,6 +61,12 @@ export class ReplyService implements ReplyPort {
     await this.sendFn(client, target)(key, noticeMessage(normalizeLanguage(target.language), text, actions), { mention: true });
   }
 
+  async abandon(key: string): Promise<void> {
+    requireKey(key);
+    const card = await this.outbox.findByKey(`${key}:card`);
+    if (card) await this.outbox.abandonCardStream(card.id);
+  }
+
   /** Sends into this conversation; the route state is shared by all sends of one answer. */
   private sendFn(client: DingTalkClient, target: ReplyTarget): SendFn {
     const route: RouteState = { webhookFailed: false };

@@ -85,6 +85,22 @@ it("finalizes a dead replica's streaming card after the grace, localized, and le
   expect(await sweeper.sweep()).toBe(0);
 });
 
+it('an answer whose job gave up on a live replica is left to the sweep, which finalizes its card', async () => {
+  const service = world.service({ cardTemplateId: () => TEMPLATE, replicaId: 'replica-live' });
+  await new AppBudgetRepository(world.database.db).heartbeat('replica-live', [APP.clientId], 600_000);
+  const session = await service.open(world.target('group'), 'answer-gave-up');
+  await session.onEvent({ type: 'text', delta: 'Half of the ans' });
+  await remember('answer-gave-up');
+  let now = Date.now();
+  const sweeper = sweeperAt(() => now);
+  expect(await sweeper.sweep()).toBe(0); // its owner lives and still streams it
+  await service.abandon('answer-gave-up');
+  expect(await sweeper.sweep()).toBe(0); // orphaned now: the grace starts
+  now += GRACE_MS + 1;
+  expect(await sweeper.sweep()).toBe(1);
+  expect((cardOf('answer-gave-up').content as { stream: { finalized: boolean; error: boolean } }).stream).toMatchObject({ finalized: true, error: true });
+});
+
 it('a job retry that takes the card over within the grace keeps it: the sweep leaves it to the retry', async () => {
   await startAnswer('replica-dead', 'answer-retried', 'en');
   await remember('answer-retried');
