@@ -4,6 +4,7 @@ import { IOnPluginBootstrap, IOnPluginDestroy, XpertServerPlugin } from '@xpert-
 import { CONVERSATION_PROVIDERS } from './conversation';
 import { PluginDatabase } from './core/plugin-database.service';
 import { DingTalkChatCallbackProcessor } from './dispatch/chat-callback.processor';
+import { DeliveryUpkeepService } from './delivery/delivery-upkeep.service';
 import { WorkerService } from './handoff/worker.service';
 import { WorkerStartGate } from './handoff/worker-start-gate';
 import { HostIntegrationRecords } from './host/host-integration-records';
@@ -48,6 +49,7 @@ import { replyPortProvider } from './reply/reply.provider';
     WorkerService,
     DingTalkNotifyMiddleware,
     DingTalkChatCallbackProcessor,
+    DeliveryUpkeepService,
   ],
   exports: [PluginDatabase, IntegrationRecords, IntegrationResolver, DingTalkClientRegistry, IntakeService, StreamReceiver, WorkerService],
 })

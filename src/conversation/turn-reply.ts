@@ -102,6 +102,8 @@ export async function withLastAttemptNotice<T>(
     if (request.lastAttempt && !request.signal?.aborted) {
       try {
         await core.deps.reply.notice(request.target, `${request.key}:failed`, t(request.target.language, 'reply.expertError'));
+        // A card this answer left streaming is finalized by the abandoned-card sweep.
+        await core.deps.reply.abandon?.(request.key);
       } catch {
         core.logger.warn(`turn ${request.key}: could not tell the user about the failure either`);
       }

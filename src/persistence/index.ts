@@ -3,6 +3,7 @@
  * and SQL repositories. All SQL of the plugin lives under this folder.
  */
 export * from './aggregate.repository';
+export * from './app-budget.repository';
 export * from './backoff';
 export * from './clock';
 export * from './conversation-binding.repository';

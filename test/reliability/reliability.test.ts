@@ -6,6 +6,7 @@ import { formatFuzz, runFuzzer } from './support/fuzzer';
 import { RELIABILITY_STREAM } from './support/integrations';
 import { runNoRedelivery } from './support/no-redelivery';
 import { settle } from './support/settle';
+import { runQpsShared } from './support/qps-shared';
 import { planTraffic, sendTraffic, type SessionPlan } from './support/traffic';
 import { LOG_DIR, startWorld, type World } from './support/world';
 
@@ -152,6 +153,19 @@ it(`database restart: with PostgreSQL stopped mid-run, intake acknowledges from 
   expect(world.cluster.allAlive()).toBe(true);
   expectPromisesKept(figures, { order: false });
   await world.simulator.gateway.waitForConnection(RELIABILITY_STREAM.options.clientId, { count: 2 });
+});
+
+it('qps-shared: two replicas answer 200 conversations at once against 20 calls/s per API per app: no QPS refusal, every answer, never over the limit', async () => {
+  const result = await runQpsShared({ world, runId: `q${SEED.toString(36)}`, count: 200, limit: 20, random, settleMs: SETTLE_MS });
+  report(result.line);
+  expect(result.settled).toBe(true);
+  expect(result.replicasSharing).toBe(2);
+  expect(result.qpsRefusals).toBe(0);
+  expect(result.busiestSecond).toBeLessThanOrEqual(20);
+  expect(result.figures.lost).toBe(0);
+  expect(result.figures.answers).toBe(200);
+  expect(result.figures.duplicateAnswers).toBe(0);
+  expect(result.figures.http5xx).toBe(0);
 });
 
 const isAck = (a: DeliveryLog['attempts'][number]) => (a.kind === 'http' ? typeof a.status === 'number' && a.status < 300 : a.code === 200);

@@ -48,7 +48,9 @@ export function registerCardRoutes(ctx: SimContext): void {
       const outTrackId = body.outTrackId;
       if (typeof outTrackId !== 'string' || outTrackId === '') return bad('invalidParameter.outTrackId.empty', 'outTrackId不能为空').error;
       if (outTrackId.length > 100) return bad('invalidParameter.outTrackId.tooLong', 'outTrackId长度不能超过100').error;
-      if (ctx.messages.byOutTrackId(outTrackId)) return bad('param.cardAlreadyExist', '卡片已经存在').error;
+      // Create-and-deliver document, error table: a second create with the same outTrackId is
+      // answered HTTP 400 `param.cardAlreadyExist` (the card stays as it is).
+      if (ctx.messages.byOutTrackId(outTrackId)) return bad('param.cardAlreadyExist', '卡片已存在').error;
       const params = checkCardParamMap(body.cardData);
       if (!params.ok) return params.error;
       const spaces = parseSpaces(body.openSpaceId);
@@ -59,6 +61,8 @@ export function registerCardRoutes(ctx: SimContext): void {
         if (!model) continue;
         const deliver = body[model];
         if (!deliver || typeof deliver !== 'object') return bad(`invalidParameter.${model}.empty`, `${model}不能为空`).error;
+        // Every official sample sends the space's open space model and the error table lists
+        // `param.openSpaceModelInvalid`: treated as required (the harder case).
         const spaceModel = body[space.spaceType === 'IM_GROUP' ? 'imGroupOpenSpaceModel' : 'imRobotOpenSpaceModel'];
         // The doc: `supportForward` is required whenever the space model object is used.
         if (!spaceModel || typeof spaceModel !== 'object' || typeof asObject(spaceModel).supportForward !== 'boolean') {

@@ -12,4 +12,5 @@ export const TABLES = {
   aggregate: `${TABLE_PREFIX}aggregate`,
   outbox: `${TABLE_PREFIX}outbox`,
   dispatchRun: `${TABLE_PREFIX}dispatch_run`,
+  appBudget: `${TABLE_PREFIX}app_budget`,
 } as const;

@@ -120,6 +120,7 @@ describe('messages', () => {
     expect(endOfAnswerMessage('zh-Hans', { endUrl: 'https://e' })).toMatchObject({ kind: 'actionCard', buttons: [{ title: '结束会话', url: 'https://e' }] });
     expect(interruptMessage('en', 'do x', { confirmUrl: 'https://c', rejectUrl: 'https://r' })).toEqual({
       kind: 'actionCard',
+      horizontal: true,
       title: 'The expert needs your confirmation to continue:',
       text: 'The expert needs your confirmation to continue:\n\ndo x',
       buttons: [
