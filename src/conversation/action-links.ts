@@ -15,6 +15,8 @@ export interface TurnActionsInput {
   publicBaseUrl?: string;
   integration: Pick<DingTalkIntegration, 'id' | 'options'>;
   sessionKey: string;
+  /** The session's thread now: the links act on this conversation only, never on a later one. */
+  threadId?: string;
   now: number;
   /** Set when the run is waiting for a decision. */
   interruptId?: string;
@@ -25,7 +27,7 @@ export function turnActions(input: TurnActionsInput): ReplyActions {
   if (!input.publicBaseUrl) return {};
   const secret = actionLinkSecret(input.integration.options.clientSecret);
   const link = (action: string, ttlMs: number, params?: Record<string, string>) =>
-    buildActionLink(input.publicBaseUrl as string, { integrationId: input.integration.id, sessionKey: input.sessionKey, action, params, expiresAt: input.now + ttlMs }, secret);
+    buildActionLink(input.publicBaseUrl as string, { integrationId: input.integration.id, sessionKey: input.sessionKey, threadId: input.threadId, action, params, expiresAt: input.now + ttlMs }, secret);
   const actions: ReplyActions = { endUrl: link(ACTIONS.end, END_LINK_TTL_MS) };
   if (input.interruptId) {
     const params = { [INTERRUPT_PARAM]: input.interruptId };

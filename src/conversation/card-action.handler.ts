@@ -53,12 +53,16 @@ export class CardActionJobHandler implements JobHandler<CardActionJobPayload> {
       core.logger.warn('card action refused code=dingtalk_action_not_session_owner');
       return;
     }
+    // The nonce names the action whatever path it took: a card click and an opened link of the same
+    // action are one inbox row, one job.
     await this.forward(core, integrationId, {
       kind: 'action',
-      eventId: `card:${event.eventId}`,
+      eventId: `action:${link.nonce}`,
       action: link.action,
       sessionKey: link.sessionKey,
       params: link.params ?? {},
+      nonce: link.nonce,
+      ...(link.threadId ? { threadId: link.threadId } : {}),
     });
   }
 
@@ -71,7 +75,7 @@ export class CardActionJobHandler implements JobHandler<CardActionJobPayload> {
     const payload: ActionJobPayload = { integrationId, event: action };
     const inbox = new InboxRepository();
     const result = await core.db.tx((q) =>
-      inbox.accept(q, { integrationId, eventId: `forward:${action.eventId}`, kind: 'action', job: { kind, sessionKey: action.sessionKey, payload } }),
+      inbox.accept(q, { integrationId, eventId: action.eventId, kind: 'action', job: { kind, sessionKey: action.sessionKey, payload } }),
     );
     if (result.accepted) this.deps.wake?.();
     core.logger.debug(`card action forwarded as ${kind} (${result.accepted ? 'queued' : 'already queued'})`);

@@ -18,6 +18,9 @@ export interface ActionEvent {
   action: string;
   sessionKey: string;
   params: Record<string, string>;
+  /** The signed link's single-use token and the thread it was issued for (see the action gate). */
+  nonce?: string;
+  threadId?: string;
 }
 
 export type IntakeOutcome =

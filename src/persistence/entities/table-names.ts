@@ -11,4 +11,6 @@ export const TABLES = {
   handoff: `${TABLE_PREFIX}handoff`,
   aggregate: `${TABLE_PREFIX}aggregate`,
   outbox: `${TABLE_PREFIX}outbox`,
+  actionUse: `${TABLE_PREFIX}action_use`,
+  cardRoute: `${TABLE_PREFIX}card_route`,
 } as const;
