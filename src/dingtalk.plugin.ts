@@ -12,6 +12,7 @@ import { IntegrationResolver } from './intake/integration-resolver';
 import { StatusController } from './intake/status.controller';
 import { StreamReceiver } from './intake/stream.receiver';
 import { WebhookController } from './intake/webhook.controller';
+import { CardRouteService } from './integration/card-route.service';
 import { DingTalkClientRegistry } from './integration/client-registry';
 import { DingTalkIntegrationStrategy } from './integration/dingtalk-integration.strategy';
 import { IntegrationTestController } from './integration/integration-test.controller';
@@ -32,6 +33,7 @@ import { replyPortProvider } from './reply/reply.provider';
     StreamReceiver,
     { provide: IntegrationTestListener, useExisting: StreamReceiver },
     IntegrationTestService,
+    CardRouteService,
     DingTalkIntegrationStrategy,
     replyPortProvider,
     ...CONVERSATION_PROVIDERS,

@@ -3,6 +3,9 @@ import { actionLinkSecret, buildActionLink } from '../intake/action-link';
 import type { ReplyActions } from '../reply/reply.port';
 import { ACTIONS } from './job-payloads';
 
+/** The link parameter that marks Confirm / Reject of a group conversation. */
+export const GROUP_PARAM = 'group';
+
 /** "End conversation" stays usable for a week; a confirmation is meant to be answered the same day. */
 export const END_LINK_TTL_MS = 7 * 24 * 3600 * 1000;
 export const CONFIRM_LINK_TTL_MS = 24 * 3600 * 1000;
@@ -20,6 +23,8 @@ export interface TurnActionsInput {
   now: number;
   /** Set when the run is waiting for a decision. */
   interruptId?: string;
+  /** A group conversation: Confirm / Reject count only as the asker's card click, never as an opened link. */
+  group?: boolean;
 }
 
 /** Signed links for the closing message of a turn (P1: the link itself is the credential). */
@@ -30,7 +35,7 @@ export function turnActions(input: TurnActionsInput): ReplyActions {
     buildActionLink(input.publicBaseUrl as string, { integrationId: input.integration.id, sessionKey: input.sessionKey, threadId: input.threadId, action, params, expiresAt: input.now + ttlMs }, secret);
   const actions: ReplyActions = { endUrl: link(ACTIONS.end, END_LINK_TTL_MS) };
   if (input.interruptId) {
-    const params = { [INTERRUPT_PARAM]: input.interruptId };
+    const params: Record<string, string> = { [INTERRUPT_PARAM]: input.interruptId, ...(input.group ? { [GROUP_PARAM]: '1' } : {}) };
     actions.confirmUrl = link(ACTIONS.confirm, CONFIRM_LINK_TTL_MS, params);
     actions.rejectUrl = link(ACTIONS.reject, CONFIRM_LINK_TTL_MS, params);
   }

@@ -62,7 +62,7 @@ export async function runStreamedTurn(core: ConversationCore, turn: StreamedTurn
   }
   if (result.status === 'error') logger.warn(`turn ${key}: expert run ended with an error code=${result.errorCode ?? 'none'}`);
   await core.sessions.touch(input.sessionKey);
-  const actions = turnActions({ publicBaseUrl: deps.publicBaseUrl, integration: turn.integration, sessionKey: input.sessionKey, threadId: input.threadId, now: deps.now(), interruptId });
+  const actions = turnActions({ publicBaseUrl: deps.publicBaseUrl, integration: turn.integration, sessionKey: input.sessionKey, threadId: input.threadId, now: deps.now(), interruptId, group: target.conversationType === 'group' });
   await session.finish(result, actions);
   return result;
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Logger, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { checkActionTarget, type ActionRefusal } from '../conversation/action-gate';
+import { GROUP_PARAM } from '../conversation/action-links';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { DingTalkError } from '../errors';
 import { logValue } from '../http/log-value';
@@ -12,8 +13,6 @@ import { IntakeService } from './intake.service';
 import { IntegrationResolver, type DingTalkIntegration } from './integration-resolver';
 import { runInIntegrationContext } from './request-context';
 
-/** The link parameter that marks Confirm / Reject of a group conversation (only the asker's card click counts). */
-export const GROUP_PARAM = 'group';
 
 const PENDING: Record<string, PendingAction> = { 'dingtalk:end': 'end', 'dingtalk:confirm': 'confirm', 'dingtalk:reject': 'reject' };
 

@@ -8,7 +8,8 @@ import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
 import { IntakeService } from './intake.service';
 import { IntegrationResolver } from './integration-resolver';
 import { runInIntegrationContext } from './request-context';
-import { verifyWebhook, type WebhookRequest } from './webhook-request';
+import { CardRouteService } from '../integration/card-route.service';
+import { looksLikeCardCallback, verifyWebhook, type WebhookRequest } from './webhook-request';
 
 /**
  * One public URL per integration for everything DingTalk POSTs in HTTP mode: robot messages,
@@ -26,6 +27,7 @@ export class WebhookController {
     private readonly intake: IntakeService,
     @Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig,
     @Inject(DINGTALK_CLOCK) private readonly now: () => number,
+    private readonly cardRoutes: CardRouteService,
   ) {}
 
   /** Reachability probe for admins and load balancers; reveals nothing but that the URL is right. */
@@ -53,9 +55,11 @@ export class WebhookController {
       throw new DingTalkError('dingtalk_body_too_large', `Request body exceeds ${this.config.webhook.bodyLimitBytes} bytes.`, 413);
     }
     const integration = await this.integrations.resolve(integrationId);
+    const cardApiSecret = integration.options.mode === 'http' && looksLikeCardCallback(request) ? await this.cardRoutes.secretFor(integration.id, integration.options) : undefined;
     const verified = verifyWebhook(request, integration.options, {
       now: this.now(),
       eventWindowMs: this.config.webhook.eventWindowSeconds * 1000,
+      cardApiSecret,
     });
     const outcome = await runInIntegrationContext(integration, () => this.intake.accept(integration, verified.event));
     this.logger.debug(`webhook ${verified.type} integration=${integrationId} outcome=${outcome.status}`);

@@ -5,6 +5,7 @@ import type { DingTalkIntegrationOptions } from '../config/integration-options';
 import { DingTalkError } from '../errors';
 import { DingTalkApiError } from '../dingtalk/client';
 import { DINGTALK_PLUGIN_CONFIG, PROVIDER_NAME } from '../tokens';
+import { CardRouteService, type RegisteredCardRoute } from './card-route.service';
 import { DingTalkClientRegistry } from './client-registry';
 
 export interface IntegrationFormValue {
@@ -22,7 +23,14 @@ export abstract class IntegrationTestListener {
 export interface IntegrationTestResult extends IntegrationFormValue {
   options: Record<string, unknown>;
   webhookUrl?: string;
-  checks: { credentials: 'ok'; mode: 'stream' | 'http'; next: string; connection?: Record<string, unknown> };
+  checks: {
+    credentials: 'ok';
+    mode: 'stream' | 'http';
+    next: string;
+    connection?: Record<string, unknown>;
+    /** HTTP mode: the card callback route registered with DingTalk, or why it could not be. */
+    cardCallback?: RegisteredCardRoute | { error: string; message: string };
+  };
 }
 
 @Injectable()
@@ -31,6 +39,7 @@ export class IntegrationTestService {
     private readonly clients: DingTalkClientRegistry,
     @Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig,
     @Optional() private readonly listener?: IntegrationTestListener,
+    @Optional() private readonly cardRoutes?: CardRouteService,
   ) {}
 
   /** The Test button: check the form against DingTalk and tell the admin what to do next. Never echoes a secret. */
@@ -43,6 +52,7 @@ export class IntegrationTestService {
 
     const webhookUrl = form.id ? this.webhookUrl(form.id, requestOrigin) : undefined;
     const connection = form.id && this.listener ? await this.listener.onIntegrationTested(form.id, options) : undefined;
+    const cardCallback = form.id && options.mode === 'http' ? await this.registerCardRoute(form.id, options, requestOrigin) : undefined;
     return {
       ...form,
       provider: PROVIDER_NAME,
@@ -53,8 +63,19 @@ export class IntegrationTestService {
         mode: options.mode,
         next: this.nextStep(options, webhookUrl),
         ...(connection ? { connection } : {}),
+        ...(cardCallback ? { cardCallback } : {}),
       },
     };
+  }
+
+  private async registerCardRoute(integrationId: string, options: DingTalkIntegrationOptions, origin?: string): Promise<IntegrationTestResult['checks']['cardCallback']> {
+    if (!this.cardRoutes) return undefined;
+    try {
+      return await this.cardRoutes.register(integrationId, options, origin);
+    } catch (error) {
+      const code = error instanceof DingTalkError ? error.code : 'dingtalk_card_route_failed';
+      return { error: code, message: 'Card buttons cannot call back until the card callback route is registered; check the message above and click Test again.' };
+    }
   }
 
   private async checkCredentials(options: DingTalkIntegrationOptions): Promise<void> {

@@ -1,3 +1,4 @@
+import { cardCallbackRouteKey } from '../dingtalk/card-route-key';
 import { createHash } from 'node:crypto';
 import { isDingTalkError } from '../errors';
 import { isAllowedSessionWebhook, isDingTalkApiError, type DingTalkClient } from '../dingtalk/client';
@@ -201,13 +202,6 @@ export class NotifyDelivery {
   }
 }
 
-/**
- * Route key under which HTTP-mode card callbacks must be registered
- * (`POST /v1.0/card/callbacks/register`) for notify cards to call back.
- */
-export function cardCallbackRouteKey(integrationId: string): string {
-  return `xpert_dingtalk_${integrationId}`.slice(0, 64);
-}
 
 function toRobotMessage(part: OutgoingMessage): RobotMessage {
   if (part.kind === 'text') return textMessage(part.text);
@@ -239,3 +233,5 @@ function withoutMentions(part: OutgoingMessage): OutgoingMessage {
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+export { cardCallbackRouteKey };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { cardCallbackRouteKey } from '../dingtalk/card-route-key';
 import { isDingTalkApiError, type DingTalkClient } from '../dingtalk/client';
 import { toCardData } from '../dingtalk/outbound';
 import { DingTalkError, isDingTalkError } from '../errors';
@@ -128,6 +129,8 @@ export class CardAnswerStream implements AnswerStream {
         cardData: toCardData({ [this.deps.contentKey]: content }),
         ...this.deps.space,
         ...(this.deps.callbackType ? { callbackType: this.deps.callbackType } : {}),
+        // HTTP callbacks reach us only through our registered route (and are signed for it).
+        ...(this.deps.callbackType === 'HTTP' ? { callbackRouteKey: cardCallbackRouteKey(this.deps.target.integrationId) } : {}),
       });
       const delivered = res.deliverResults.find((r) => r.success);
       if (res.deliverResults.length > 0 && !delivered) {
