@@ -1,9 +1,9 @@
 import { DynamicStructuredTool } from '@langchain/core/tools';
 import { z } from 'zod';
-import { findMessage, recallRows, recipientOf, replacementParts, updateCardInPlace } from '../message-ops';
+import { assertInScope, findMessage, recallRows, recipientOf, replacementParts, updateCardInPlace } from '../message-ops';
 import { resolveRecipient } from '../recipient.resolver';
 import { toolIdempotencyKey } from '../run-state';
-import { deliveryFor, integrationIdFor, runNotifyTool, type NotifyToolkit } from './tool-runtime';
+import { deliveryFor, integrationIdFor, messageScopesFor, runNotifyTool, type NotifyToolkit } from './tool-runtime';
 import { describeSent } from './tool-schema';
 
 export const UPDATE_MESSAGE_TOOL = 'dingtalk_update_message';
@@ -30,6 +30,8 @@ export function updateMessageTool(toolkit: NotifyToolkit): DynamicStructuredTool
       runNotifyTool(toolkit, { name: UPDATE_MESSAGE_TOOL, action: 'update the DingTalk message' }, config, async (scope) => {
         const delivery = await deliveryFor(toolkit, integrationIdFor(toolkit, scope));
         const rows = await findMessage(delivery, args.message_id);
+        const scopes = messageScopesFor(toolkit, scope);
+        if (scopes) assertInScope(rows, scopes, scope.runContext?.conversationId);
         const first = rows[0];
         if (first.outTrackId) {
           const data: Record<string, unknown> = { ...(args.cardData ?? {}), ...(args.title?.trim() ? { title: args.title } : {}), ...(args.text?.trim() ? { content: args.text } : {}) };
