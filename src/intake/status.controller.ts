@@ -2,6 +2,7 @@ import { Controller, Get, Param, UseFilters } from '@nestjs/common';
 import { DingTalkErrorFilter } from '../http/error.filter';
 import { IntegrationResolver } from './integration-resolver';
 import { StreamReceiver } from './stream.receiver';
+import { assertInCallerScope } from './tenant-scope';
 
 /** Connection status for admins (authenticated by the host's guard). */
 @Controller('dingtalk/status')
@@ -15,6 +16,7 @@ export class StatusController {
   @Get(':integrationId')
   async status(@Param('integrationId') integrationId: string) {
     const integration = await this.integrations.resolve(integrationId);
+    assertInCallerScope(integration);
     if (integration.options.mode === 'http') {
       return { integrationId, mode: 'http', state: 'webhook', note: 'HTTP mode has no connection; DingTalk calls the webhook URL.' };
     }

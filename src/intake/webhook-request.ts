@@ -2,6 +2,7 @@ import type { DingTalkIntegrationOptions } from '../config/integration-options';
 import { DingTalkError } from '../errors';
 import { createCallbackCipher, type CallbackCipher } from '../dingtalk/callback-cipher';
 import { checkCardCallback, checkRobotRequest, checkTimestampFresh } from '../dingtalk/request-signature';
+import { safeEqual } from '../dingtalk/safe-equal';
 import type { CardActionEvent, PlatformEvent, RobotMessageEvent } from '../dingtalk/inbound-event';
 import { parseCardCallback, parseEventPlaintext, parseRobotMessage } from '../dingtalk/inbound';
 
@@ -80,11 +81,24 @@ function verifyEvent(
     throw new DingTalkError('dingtalk_config_invalid', 'Event callbacks need callbackToken and callbackAesKey on the integration.', 409);
   }
   const cipher = createCallbackCipher({ token: options.callbackToken, aesKey: options.callbackAesKey, ownerKey: options.corpId || options.clientId });
-  // Signature before freshness: an attacker learns nothing about our clock window from forged requests.
-  const plaintext = cipher.decrypt({ signature, timestamp, nonce, encrypt });
-  checkTimestampFresh(timestamp, limits.now, limits.eventWindowMs);
-  return { type: 'event', event: parseEventPlaintext(plaintext), cipher };
+  if (!safeEqual(cipher.sign(timestamp, nonce, encrypt), signature)) {
+    throw new DingTalkError('dingtalk_signature_invalid', 'Callback signature does not match: check that the integration callbackToken equals the console "签名 token".', 401);
+  }
+  // Past the signature every failure (padding, length, owner key, clock, payload) answers alike, so
+  // the answers are no oracle on the ciphertext; the reason goes to the debug log only.
+  try {
+    const plaintext = cipher.decrypt({ signature, timestamp, nonce, encrypt });
+    checkTimestampFresh(timestamp, limits.now, limits.eventWindowMs);
+    return { type: 'event', event: parseEventPlaintext(plaintext), cipher };
+  } catch (error) {
+    throw Object.assign(new DingTalkError(EVENT_REJECTED, 'The event callback was not accepted: check callbackAesKey and the owner key (ClientID, or CorpId) on the integration.', 400), {
+      detail: error instanceof DingTalkError ? error.code : 'internal',
+    });
+  }
 }
+
+/** The one answer to a signed event callback that cannot be taken. */
+export const EVENT_REJECTED = 'dingtalk_event_rejected';
 
 function verifyCard(headers: WebhookRequest['headers'], body: object, limits: WebhookLimits): VerifiedWebhook {
   // There is no unsigned mode: the plugin registers every HTTP integration's route with an apiSecret,

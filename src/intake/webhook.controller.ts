@@ -8,6 +8,9 @@ import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
 import { IntakeService } from './intake.service';
 import { IntegrationResolver } from './integration-resolver';
 import { runInIntegrationContext } from './request-context';
+import { jsonByteSize } from '../dingtalk/payload-reader';
+import { failureCause } from '../http/failure-cause';
+import { logValue } from '../http/log-value';
 import { CardRouteService } from '../integration/card-route.service';
 import { looksLikeCardCallback, verifyWebhook, type WebhookRequest } from './webhook-request';
 
@@ -41,15 +44,22 @@ export class WebhookController {
   @HttpCode(200)
   async receive(@Param('integrationId') integrationId: string, @Req() request: Request) {
     try {
-      return await this.handle(integrationId, toWebhookRequest(request));
+      return await this.handle(integrationId, toWebhookRequest(request, this.config.webhook.bodyLimitBytes));
     } catch (error) {
-      const coded = error instanceof DingTalkError ? error : new DingTalkError('dingtalk_intake_unavailable', 'Could not store the event; DingTalk will retry.', 503);
-      this.logger.warn(`webhook rejected integration=${integrationId} code=${coded.code} status=${coded.httpStatus}`);
+      const coded = failureCause(error, UNAVAILABLE);
+      const detail = (error as { detail?: unknown })?.detail;
+      if (typeof detail === 'string') this.logger.debug(`webhook event rejected detail=${detail}`);
+      const line = `webhook rejected integration=${logValue(integrationId)} code=${coded.code} status=${coded.httpStatus}`;
+      if (coded.httpStatus >= 500) this.logger.error(`${line} cause=${coded.cause}`);
+      else this.logger.warn(line);
       throw coded;
     }
   }
 
-  private async handle(integrationId: string, request: WebhookRequest & { bodyBytes: number }) {
+  private async handle(integrationId: string, request: WebhookRequest & { bodyBytes: number | undefined }) {
+    if (request.bodyBytes === undefined) {
+      throw new DingTalkError('dingtalk_payload_too_deep', 'Request body is nested too deeply to be a DingTalk payload.', 400);
+    }
     // Size first: an oversized body is refused before any lookup or decrypt work (P5).
     if (request.bodyBytes > this.config.webhook.bodyLimitBytes) {
       throw new DingTalkError('dingtalk_body_too_large', `Request body exceeds ${this.config.webhook.bodyLimitBytes} bytes.`, 413);
@@ -62,7 +72,7 @@ export class WebhookController {
       cardApiSecret,
     });
     const outcome = await runInIntegrationContext(integration, () => this.intake.accept(integration, verified.event));
-    this.logger.debug(`webhook ${verified.type} integration=${integrationId} outcome=${outcome.status}`);
+    this.logger.debug(`webhook ${verified.type} integration=${logValue(integrationId)} outcome=${outcome.status}`);
     switch (verified.type) {
       case 'event':
         return verified.cipher.encryptReply('success');
@@ -75,9 +85,16 @@ export class WebhookController {
   }
 }
 
-function toWebhookRequest(request: Request): WebhookRequest & { bodyBytes: number } {
+const UNAVAILABLE = { code: 'dingtalk_intake_unavailable', message: 'Could not store the event; DingTalk will retry.' };
+
+/**
+ * The size is the declared content-length; a chunked body has none, so the parsed body is measured
+ * (iteratively, never by JSON.stringify, which throws on deep nesting). Undefined = nested too deeply.
+ */
+function toWebhookRequest(request: Request, limit: number): WebhookRequest & { bodyBytes: number | undefined } {
   const declared = Number(request.headers['content-length']);
-  const bodyBytes = Number.isFinite(declared) && declared >= 0 ? declared : Buffer.byteLength(JSON.stringify(request.body ?? ''));
+  const measured = jsonByteSize(request.body ?? '', limit);
+  const bodyBytes = measured === undefined ? undefined : Number.isFinite(declared) && declared >= 0 ? Math.max(declared, measured) : measured;
   return {
     headers: flatten(request.headers),
     query: flatten(request.query as Record<string, unknown>),

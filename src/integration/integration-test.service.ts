@@ -7,6 +7,8 @@ import { DingTalkApiError } from '../dingtalk/client';
 import { DINGTALK_PLUGIN_CONFIG, PROVIDER_NAME } from '../tokens';
 import { CardRouteService, type RegisteredCardRoute } from './card-route.service';
 import { DingTalkClientRegistry } from './client-registry';
+import { IntegrationRecords } from '../host/integration-records.port';
+import { assertInCallerScope } from '../intake/tenant-scope';
 
 export interface IntegrationFormValue {
   id?: string;
@@ -40,6 +42,7 @@ export class IntegrationTestService {
     @Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig,
     @Optional() private readonly listener?: IntegrationTestListener,
     @Optional() private readonly cardRoutes?: CardRouteService,
+    @Optional() private readonly records?: IntegrationRecords,
   ) {}
 
   /** The Test button: check the form against DingTalk and tell the admin what to do next. Never echoes a secret. */
@@ -48,11 +51,14 @@ export class IntegrationTestService {
       throw new DingTalkError('dingtalk_provider_mismatch', `This route tests '${PROVIDER_NAME}' integrations, not '${form.provider}'.`, 400);
     }
     const options = parseIntegrationOptions(form.options);
+    // A saved integration of another tenant or organization does not exist for this caller.
+    const saved = form.id && this.records ? await this.records.get(String(form.id)) : null;
+    if (saved) assertInCallerScope(saved);
     await this.checkCredentials(options);
 
     const webhookUrl = form.id ? this.webhookUrl(form.id, requestOrigin) : undefined;
     const connection = form.id && this.listener ? await this.listener.onIntegrationTested(form.id, options) : undefined;
-    const cardCallback = form.id && options.mode === 'http' ? await this.registerCardRoute(form.id, options, requestOrigin) : undefined;
+    const cardCallback = saved && options.mode === 'http' ? await this.registerCardRoute(saved.id, options, requestOrigin) : undefined;
     return {
       ...form,
       provider: PROVIDER_NAME,
