@@ -1,3 +1,4 @@
+import { logRef } from '../http/log-value';
 import type { DingTalkIntegration } from '../intake/integration-resolver';
 import { t } from '../i18n';
 import type { ReplyTarget } from '../reply/reply.port';
@@ -41,7 +42,7 @@ export async function runStreamedTurn(core: ConversationCore, turn: StreamedTurn
         await session.onEvent(event);
       } catch (error) {
         deliveryError = error ?? new Error('reply delivery failed');
-        logger.warn(`turn ${key}: delivering the answer failed; reading the run to its end so it is not asked again`);
+        logger.warn(`turn ${logRef(key)}: delivering the answer failed; reading the run to its end so it is not asked again`);
       }
     });
     await core.ledger.record(ledger, result, input.signal);
@@ -60,7 +61,7 @@ export async function runStreamedTurn(core: ConversationCore, turn: StreamedTurn
       createdAt: new Date(deps.now()).toISOString(),
     });
   }
-  if (result.status === 'error') logger.warn(`turn ${key}: expert run ended with an error code=${result.errorCode ?? 'none'}`);
+  if (result.status === 'error') logger.warn(`turn ${logRef(key)}: expert run ended with an error code=${result.errorCode ?? 'none'}`);
   await core.sessions.touch(input.sessionKey);
   const actions = turnActions({ publicBaseUrl: deps.publicBaseUrl, integration: turn.integration, sessionKey: input.sessionKey, threadId: input.threadId, now: deps.now(), interruptId, group: target.conversationType === 'group' });
   await session.finish(result, actions);
@@ -84,7 +85,7 @@ export async function withLastAttemptNotice<T>(
       try {
         await core.deps.reply.notice(request.target, `${request.key}:failed`, t(request.target.language, 'reply.expertError'));
       } catch {
-        core.logger.warn(`turn ${request.key}: could not tell the user about the failure either`);
+        core.logger.warn(`turn ${logRef(request.key)}: could not tell the user about the failure either`);
       }
     }
     throw error;

@@ -1,3 +1,4 @@
+import { logRef } from '../http/log-value';
 import { randomUUID } from 'node:crypto';
 import { cardCallbackRouteKey } from '../dingtalk/card-route-key';
 import { isDingTalkApiError, type DingTalkClient } from '../dingtalk/client';
@@ -144,7 +145,7 @@ export class CardAnswerStream implements AnswerStream {
         await outbox.markSent(row.id, { outTrackId: this.deps.outTrackId, result: { outTrackId: this.deps.outTrackId } });
         return this.resume();
       }
-      await outbox.markFailed(row.id, error).catch(() => this.deps.logger.warn(`reply ${key}: could not record the failed card create`));
+      await outbox.markFailed(row.id, error).catch(() => this.deps.logger.warn(`reply ${logRef(key)}: could not record the failed card create`));
       // Throttling, 5xx and timeouts: the card may or may not exist; the job retry sorts it out.
       if (!isDingTalkError(error) || (isDingTalkApiError(error) && error.retryable)) throw error;
       return this.toMarkdown(`no card (${error.code})`);
@@ -162,7 +163,7 @@ export class CardAnswerStream implements AnswerStream {
   }
 
   private async toMarkdown(reason: string): Promise<void> {
-    this.deps.logger.warn(`reply ${this.deps.key}: answering in markdown instead of a card: ${reason}`);
+    this.deps.logger.warn(`reply ${logRef(this.deps.key)}: answering in markdown instead of a card: ${reason}`);
     this.mode = 'markdown';
     this.md = this.deps.markdown({ mention: true });
     await this.md.text(this.answer);
@@ -189,7 +190,7 @@ export class CardAnswerStream implements AnswerStream {
         this.deps.logger.debug(`reply ${this.deps.key}: card update throttled; one update per ${this.deps.throttle.intervalMs} ms from now`);
       } else {
         this.deps.throttle.updated(this.deps.now());
-        this.deps.logger.warn(`reply ${this.deps.key}: card update failed (${error.code}); the final update carries the text`);
+        this.deps.logger.warn(`reply ${logRef(this.deps.key)}: card update failed (${error.code}); the final update carries the text`);
       }
     }
   }

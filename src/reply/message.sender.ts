@@ -1,3 +1,4 @@
+import { logRef } from '../http/log-value';
 import { isDingTalkApiError, type DingTalkClient, type SessionWebhookBody } from '../dingtalk/client';
 import type { RobotMessage, WebhookBody } from '../dingtalk/outbound';
 import { DingTalkError, isDingTalkError } from '../errors';
@@ -90,7 +91,7 @@ export class MessageSender {
     } catch (error) {
       await this.deps.outbox.markFailed(row.id, error).catch((markError: unknown) => {
         // The send error is what the caller must see; the row stays pending and is retried all the same.
-        this.deps.logger.warn(`reply ${req.key}: could not record the failed send (${codeOf(markError)})`);
+        this.deps.logger.warn(`reply ${logRef(req.key)}: could not record the failed send (${codeOf(markError)})`);
       });
       throw error;
     }
@@ -110,10 +111,10 @@ export class MessageSender {
         if (!isDingTalkError(error)) throw error;
         if (req.route) req.route.webhookFailed = true;
         const platform = isDingTalkApiError(error) ? `/${error.subCode ?? error.platformCode}` : '';
-        this.deps.logger.warn(`reply ${req.key}: sessionWebhook failed (${error.code}${platform}); sending through the OpenAPI`);
+        this.deps.logger.warn(`reply ${logRef(req.key)}: sessionWebhook failed (${error.code}${platform}); sending through the OpenAPI`);
       }
     } else if (decision === 'foreign_host') {
-      this.deps.logger.warn(`reply ${req.key}: sessionWebhook is not on the configured DingTalk host; not calling it`);
+      this.deps.logger.warn(`reply ${logRef(req.key)}: sessionWebhook is not on the configured DingTalk host; not calling it`);
     } else {
       this.deps.logger.debug(`reply ${req.key}: sessionWebhook ${decision}; using the OpenAPI`);
     }

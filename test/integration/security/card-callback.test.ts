@@ -43,7 +43,7 @@ describe('card callbacks over HTTP are always authenticated', () => {
       Array.from({ length: 200 }, (_, i) => post({ ...unsigned(`forged-${i}`, 'victim', { actionUrl: endLink }), eventId: `forged-${i}` })),
     );
     expect(new Set(answers.map((a) => a.status))).toEqual(new Set([401]));
-    expect(answers[0].body.code).toBe('dingtalk_signature_invalid');
+    expect((answers[0].body as any).code).toBe('dingtalk_signature_invalid');
     expect(await stack.rows()).toEqual(before);
     expect(stack.simulator.calls()).toHaveLength(0);
     expect((await stack.binding(victim.sessionKey))?.endedAt).toBeNull();
@@ -55,7 +55,7 @@ describe('card callbacks over HTTP are always authenticated', () => {
     const routeKey = cardCallbackRouteKey(stack.http.id);
     expect(body.checks.cardCallback).toEqual({ routeKey, callbackUrl: stack.http.webhookUrl, secret: 'generated' });
     const registered = stack.simulator.cardCallbacks.get(HTTP_APP.clientId, routeKey);
-    const [stored] = await stack.db.query('SELECT api_secret FROM plugin_dingtalk_card_route WHERE integration_id = $1', [stack.http.id]);
+    const [stored]: any[] = await stack.db.query('SELECT api_secret FROM plugin_dingtalk_card_route WHERE integration_id = $1', [stack.http.id]);
     expect(registered).toEqual({ clientId: HTTP_APP.clientId, callbackRouteKey: routeKey, callbackUrl: stack.http.webhookUrl, apiSecret: stored.api_secret });
     expect(JSON.stringify(body)).not.toContain(stored.api_secret);
     // Idempotent: a second Test keeps the same secret.
@@ -66,7 +66,7 @@ describe('card callbacks over HTTP are always authenticated', () => {
   it('still refuses unsigned, forged and stale callbacks once the route is registered', async () => {
     const victim = await stack.seedSession({ senderId: 'victim2' });
     const body = unsigned('card-x', 'victim2', { actionUrl: stack.link(victim) });
-    const [stored] = await stack.db.query('SELECT api_secret FROM plugin_dingtalk_card_route WHERE integration_id = $1', [stack.http.id]);
+    const [stored]: any[] = await stack.db.query('SELECT api_secret FROM plugin_dingtalk_card_route WHERE integration_id = $1', [stack.http.id]);
     const stale = String(Date.now() - 2 * 3_600_000);
     const before = await stack.rows();
     expect((await post(body)).status).toBe(401);
