@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
  */
 export function logValue(value: unknown, max = 128): string {
   const text = typeof value === 'string' ? value : String(value);
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach a line
   const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029"\\]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
 }
