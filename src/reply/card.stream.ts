@@ -97,6 +97,12 @@ export class CardAnswerStream implements AnswerStream {
     return false;
   }
 
+  async showButtons(variables: Record<string, string>): Promise<boolean> {
+    if (this.mode !== 'card') return false;
+    await this.deps.client.updateCard({ outTrackId: this.deps.outTrackId, cardData: toCardData(variables), cardUpdateOptions: { updateCardDataByKey: true } });
+    return true;
+  }
+
   /** Card text plus, while a tool runs, its status line. */
   private display(): string {
     const { cardText } = layoutCardText(this.answer, this.deps.capBytes, t(this.deps.language, 'reply.continuedBelow'));
