@@ -1,12 +1,13 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { PluginConfig } from '../config/plugin-config';
 import { WorkerService } from '../handoff/worker.service';
-import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
 import { PluginDatabase } from '../core/plugin-database.service';
 import type { InboundEvent } from '../dingtalk/inbound-event';
 import { InboxRepository } from '../persistence';
 import { robotMessageDropReason } from '../dingtalk/inbound';
 import type { DingTalkIntegration } from './integration-resolver';
+import { judgeCardClick } from './card-click-gate';
 import { sessionKeyFor } from './session-key';
 
 export type JobKind = 'message' | 'card_action' | 'platform_event' | 'end_session' | 'resume';
@@ -26,7 +27,8 @@ export interface ActionEvent {
 export type IntakeOutcome =
   | { status: 'accepted'; jobId: string }
   | { status: 'duplicate' }
-  | { status: 'ignored'; reason: 'own_message' | 'not_mentioned' | 'verification' };
+  | { status: 'ignored'; reason: 'own_message' | 'not_mentioned' | 'verification' | 'invalid_action' }
+  | { status: 'ignored'; reason: 'not_asker'; notice: string };
 
 /**
  * The one door into the plugin for everything DingTalk hands us, whatever the transport: drop what
@@ -42,6 +44,7 @@ export class IntakeService {
     private readonly database: PluginDatabase,
     @Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig,
     @Optional() private readonly worker?: WorkerService,
+    @Optional() @Inject(DINGTALK_CLOCK) private readonly now: () => number = Date.now,
   ) {}
 
   async accept(integration: Pick<DingTalkIntegration, 'id' | 'options'>, event: InboundEvent | ActionEvent): Promise<IntakeOutcome> {
@@ -51,9 +54,13 @@ export class IntakeService {
       if (drop === 'from_bot') return { status: 'ignored', reason: 'own_message' };
       if (drop === 'group_without_mention') return { status: 'ignored', reason: 'not_mentioned' };
     }
+    const db = await this.database.open();
+    if (event.kind === 'card_action') {
+      const verdict = await judgeCardClick(db, integration, event, this.now());
+      if (!verdict.pass) return verdict.reason === 'not_asker' ? { status: 'ignored', reason: 'not_asker', notice: verdict.notice } : { status: 'ignored', reason: verdict.reason };
+    }
     const inbound = toInboxRecord(integration.id, event);
     const record = { ...inbound, job: { ...inbound.job, maxAttempts: this.config.worker.maxAttempts } };
-    const db = await this.database.open();
     const result = await this.inbox.acceptAtomic(db, record);
     // A worker in this process picks the job up now instead of at its next poll.
     if (result.accepted) this.worker?.notify();

@@ -5,6 +5,7 @@ import { DingTalkError } from '../errors';
 import { DingTalkErrorFilter } from '../http/error.filter';
 import { Public } from '../http/public.decorator';
 import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { cardNoticeResponse } from './card-click-gate';
 import { IntakeService } from './intake.service';
 import { IntegrationResolver } from './integration-resolver';
 import { runInIntegrationContext } from './request-context';
@@ -80,7 +81,7 @@ export class WebhookController {
         // The HTTP answer could carry a reply; ours always comes later, from the worker.
         return { msgtype: 'empty' };
       case 'card':
-        return {};
+        return outcome.status === 'ignored' && outcome.reason === 'not_asker' ? cardNoticeResponse(outcome.notice) : {};
     }
   }
 }

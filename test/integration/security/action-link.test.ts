@@ -97,9 +97,11 @@ describe('action links', () => {
     expect(await stack.rows()).toEqual(before);
 
     const card = await stack.createCard({ callbackRouteKey: cardCallbackRouteKey(stack.http.id) });
-    await stack.simulator.cardCallbacks.click({ outTrackId: card, userId: 'grace', params: { actionUrl: confirm } });
+    const stranger = await stack.simulator.cardCallbacks.click({ outTrackId: card, userId: 'grace', params: { actionUrl: confirm } });
+    expect(stranger).toMatchObject({ delivered: true, status: 200, body: { userPrivateData: { cardParamMap: { notice: 'Only frank can answer this.' } } } });
     await settled(stack);
     const afterStranger = await stack.rows();
+    expect(afterStranger).toEqual(before);
     const resumes = async () => Number((await stack.db.query("SELECT count(*)::int AS n FROM plugin_dingtalk_handoff WHERE kind = 'resume'"))[0].n);
     const resumesBefore = await resumes();
     expect(afterStranger.action_use).toBe(before.action_use);
