@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { cardCallbackRouteKey } from '../../../src/dingtalk/card-route-key';
 import { HTTP_APP } from '../../support/plugin-host';
+import { waitFor } from '../../support/wait-for';
 import { settled, startSecurityStack, type SecurityStack } from './security-stack';
 
 /**
@@ -117,3 +118,17 @@ describe('card callbacks over HTTP are always authenticated', () => {
     expect(after.handoff - before.handoff).toBeLessThanOrEqual(1);
   });
 });
+
+describe('registration at boot', () => {
+  it('with a public base URL, every HTTP-mode integration registers its route when the plugin starts', async () => {
+    const booted = await startSecurityStack({ pluginConfig: { publicBaseUrl: 'https://xpert.example.com', worker: { enabled: false } } });
+    try {
+      const routeKey = cardCallbackRouteKey(booted.http.id);
+      await waitFor(() => booted.simulator.cardCallbacks.get(HTTP_APP.clientId, routeKey) !== undefined, 'the card route registered at boot');
+      expect(booted.simulator.cardCallbacks.get(HTTP_APP.clientId, routeKey)).toMatchObject({ callbackUrl: `https://xpert.example.com/api/dingtalk/webhook/${booted.http.id}`, apiSecret: expect.any(String) });
+    } finally {
+      await booted.close();
+    }
+  });
+});
+
