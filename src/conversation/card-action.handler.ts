@@ -1,4 +1,5 @@
 import type { JobHandler } from '../handoff/job-handler.port';
+import { logValue } from '../http/log-value';
 import { actionLinkSecret, verifyActionLink, type ActionLink } from '../intake/action-link';
 import type { ActionEvent } from '../intake/intake.service';
 import { InboxRepository, type HandoffJob } from '../persistence';
@@ -69,7 +70,7 @@ export class CardActionJobHandler implements JobHandler<CardActionJobPayload> {
   private async forward(core: ConversationCore, integrationId: string, action: ActionEvent): Promise<void> {
     const kind = action.action === ACTIONS.end ? JOB_KINDS.endSession : action.action === ACTIONS.confirm || action.action === ACTIONS.reject ? JOB_KINDS.resume : undefined;
     if (!kind) {
-      core.logger.warn(`card action ignored: unknown action ${action.action.slice(0, 64)}`);
+      core.logger.warn(`card action ignored: unknown action ${logValue(action.action, 64)}`);
       return;
     }
     const payload: ActionJobPayload = { integrationId, event: action };
