@@ -4,7 +4,7 @@ import { checkActionTarget, type ActionRefusal } from '../conversation/action-ga
 import { GROUP_PARAM } from '../conversation/action-links';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { DingTalkError } from '../errors';
-import { logValue } from '../http/log-value';
+import { failureCause } from '../http/failure-cause';
 import { Public } from '../http/public.decorator';
 import { DINGTALK_CLOCK } from '../tokens';
 import { actionLinkSecret, integrationIdOf, verifyActionLink, type ActionLink } from './action-link';
@@ -102,11 +102,10 @@ export class ActionController {
       if (result.status >= 400) this.logger.warn(`action link refused status=${result.status} outcome=${result.page}`);
       response.status(result.status).type('html').send(result.html ?? actionPage(language, result.page ?? 'invalid'));
     } catch (error) {
-      const coded = error instanceof DingTalkError;
-      const status = coded && error.httpStatus < 500 ? error.httpStatus : 503;
-      const code = coded ? error.code : 'dingtalk_action_unavailable';
-      if (status >= 500) this.logger.error(`action link failed code=${code} cause=${logValue(error instanceof Error ? error.message : error)}`);
-      else this.logger.warn(`action link refused code=${code}`);
+      const coded = failureCause(error, { code: 'dingtalk_action_unavailable', message: 'Could not take the action; try again.' });
+      const status = coded.httpStatus;
+      if (status >= 500) this.logger.error(`action link failed code=${coded.code} status=${status} cause=${coded.cause}`);
+      else this.logger.warn(`action link refused code=${coded.code}`);
       response.status(status).type('html').send(actionPage(language, status >= 500 ? 'unavailable' : 'invalid'));
     }
   }
