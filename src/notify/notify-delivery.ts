@@ -1,5 +1,5 @@
-import { cardCallbackRouteKey } from '../dingtalk/card-route-key';
 import { createHash } from 'node:crypto';
+import { cardCallbackRouteKey } from '../dingtalk/card-route-key';
 import { isDingTalkError } from '../errors';
 import { isAllowedSessionWebhook, isDingTalkApiError, type DingTalkClient } from '../dingtalk/client';
 import type { CardData, CreateAndDeliverCardRequest } from '../dingtalk/client-types';
@@ -201,7 +201,6 @@ export class NotifyDelivery {
     };
   }
 }
-
 
 function toRobotMessage(part: OutgoingMessage): RobotMessage {
   if (part.kind === 'text') return textMessage(part.text);
