@@ -17,6 +17,7 @@ import { intakeSpoolProvider } from './intake/spool.provider';
 import { StatusController } from './intake/status.controller';
 import { StreamReceiver } from './intake/stream.receiver';
 import { WebhookController } from './intake/webhook.controller';
+import { CardRouteService } from './integration/card-route.service';
 import { DingTalkClientRegistry } from './integration/client-registry';
 import { DingTalkIntegrationStrategy } from './integration/dingtalk-integration.strategy';
 import { DingTalkLongIntegrationStrategy } from './integration/dingtalk-long-integration.strategy';
@@ -42,6 +43,7 @@ import { replyPortProvider } from './reply/reply.provider';
     StreamReceiver,
     { provide: IntegrationTestListener, useExisting: StreamReceiver },
     IntegrationTestService,
+    CardRouteService,
     DingTalkIntegrationStrategy,
     DingTalkLongIntegrationStrategy,
     replyPortProvider,

@@ -19,6 +19,7 @@ import { registerRobotRoutes } from './routes/robot-routes';
 import { registerSessionRoutes } from './routes/session-routes';
 import { SessionStore } from './session-store';
 import { StreamGateway, type StreamRedelivery } from './stream-gateway';
+import { CardCallbackRegistry } from './card-callback-registry';
 import { TokenStore } from './token-store';
 import type { RouteOptions, SimCall, SimHandler, SimLogger, SimMessage } from './types';
 
@@ -62,6 +63,8 @@ export interface DingTalkSimulator {
   readonly events: EventEmitter;
   /** Stream mode: `POST /v1.0/gateway/connections/open` and the WebSocket it hands out. */
   readonly gateway: StreamGateway;
+  /** Card callback routes registered by apps, and card clicks routed through them. */
+  readonly cardCallbacks: CardCallbackRegistry;
   now(): number;
   advanceTime(ms: number): void;
   /** Lifetime of newly issued (or extended) access tokens, in seconds. Default 7200. */
@@ -121,6 +124,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<D
   registerAuthRoutes(ctx);
   registerRobotRoutes(ctx);
   registerCardRoutes(ctx);
+  const cardCallbacks = new CardCallbackRegistry({ clock, messages, corpIdOf: (clientId) => apps.get(clientId)?.corpId, gateway: () => gateway });
+  cardCallbacks.mount(ctx);
   registerContactRoutes(ctx);
   registerFileRoutes(ctx);
   registerSessionRoutes(ctx);
@@ -152,6 +157,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<D
     sessions,
     events,
     gateway,
+    cardCallbacks,
     now: () => clock.now(),
     advanceTime: (ms) => clock.advance(ms),
     setTokenTtl: (seconds) => tokens.setTtl(seconds),

@@ -192,6 +192,14 @@ export class DingTalkClient {
     await this.request({ family: 'api', method: 'PUT', path: '/v1.0/card/instances', body: req });
   }
 
+  /**
+   * Registers (or, with `forceUpdate`, replaces) the URL DingTalk POSTs HTTP-mode card callbacks of
+   * cards naming `callbackRouteKey` to; with an `apiSecret` DingTalk signs every callback.
+   */
+  async registerCardCallback(req: { callbackRouteKey: string; callbackUrl: string; apiSecret: string; forceUpdate?: boolean }): Promise<void> {
+    await this.request({ family: 'api', method: 'POST', path: '/v1.0/card/callbacks/register', body: req });
+  }
+
   /** One chunk of an AI-card stream; `guid` makes a repeated chunk harmless. */
   async streamCard(req: StreamCardRequest): Promise<void> {
     await this.request({ family: 'api', method: 'PUT', path: '/v1.0/card/streaming', body: req });

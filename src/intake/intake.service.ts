@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { PluginConfig } from '../config/plugin-config';
 import { WorkerService } from '../handoff/worker.service';
-import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { logRef, logValue } from '../http/log-value';
 import { DingTalkError } from '../errors';
 import type { InboxAcceptInput } from '../persistence/inbox.repository';
 import { IntakeSpool } from './spool-file';
@@ -11,6 +12,7 @@ import type { InboundEvent } from '../dingtalk/inbound-event';
 import { InboxRepository, isRefusedRow } from '../persistence';
 import { robotMessageDropReason } from '../dingtalk/inbound';
 import type { DingTalkIntegration } from './integration-resolver';
+import { judgeCardClick } from './card-click-gate';
 import { sessionKeyFor } from './session-key';
 
 export type JobKind = 'message' | 'card_action' | 'platform_event' | 'end_session' | 'resume';
@@ -22,13 +24,17 @@ export interface ActionEvent {
   action: string;
   sessionKey: string;
   params: Record<string, string>;
+  /** The signed link's single-use token and the thread it was issued for (see the action gate). */
+  nonce?: string;
+  threadId?: string;
 }
 
 export type IntakeOutcome =
   | { status: 'accepted'; jobId: string }
   | { status: 'duplicate' }
   | { status: 'spooled' }
-  | { status: 'ignored'; reason: 'own_message' | 'not_mentioned' | 'verification' };
+  | { status: 'ignored'; reason: 'own_message' | 'not_mentioned' | 'verification' | 'invalid_action' }
+  | { status: 'ignored'; reason: 'not_asker'; notice: string };
 
 /**
  * The one door into the plugin for everything DingTalk hands us, whatever the transport: drop what
@@ -51,6 +57,7 @@ export class IntakeService {
     @Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig,
     @Optional() private readonly worker?: WorkerService,
     @Optional() @Inject(IntakeSpool) private readonly spool?: IntakeSpool | null,
+    @Optional() @Inject(DINGTALK_CLOCK) private readonly now: () => number = Date.now,
   ) {}
 
   /** A worker in this process picks new jobs up now instead of at its next poll. */
@@ -64,6 +71,11 @@ export class IntakeService {
       const drop = robotMessageDropReason(event, { robotCode: integration.options.robotCode });
       if (drop === 'from_bot') return { status: 'ignored', reason: 'own_message' };
       if (drop === 'group_without_mention') return { status: 'ignored', reason: 'not_mentioned' };
+    }
+    if (event.kind === 'card_action') {
+      const db = await this.database.open();
+      const verdict = await judgeCardClick(db, integration, event, this.now());
+      if (!verdict.pass) return verdict.reason === 'not_asker' ? { status: 'ignored', reason: 'not_asker', notice: verdict.notice } : { status: 'ignored', reason: verdict.reason };
     }
     const inbound = toInboxRecord(integration.id, event);
     const record = { ...inbound, job: { ...inbound.job, maxAttempts: this.config.worker.maxAttempts } };
@@ -86,10 +98,10 @@ export class IntakeService {
       await this.spool!.append(record);
     } catch (error) {
       const code = error instanceof DingTalkError ? error.code : 'dingtalk_spool_unwritable';
-      this.logger.error(`intake refused event ${record.eventId} of integration ${record.integrationId}: database unavailable and spool not writable (code=${code})`);
+      this.logger.error(`intake refused event ${logRef(record.eventId)} of integration ${logValue(record.integrationId)}: database unavailable and spool not writable (code=${code})`);
       throw new DingTalkError('dingtalk_intake_unavailable', `Could not store the event: the database is unavailable and the spool refused it (${code}). Restore the database; check spool.dir.`, 503, { cause: code });
     }
-    if (cause !== undefined) this.logger.warn(`intake spooled event ${record.eventId} of integration ${record.integrationId}: database write failed (${failureLabel(cause)})`);
+    if (cause !== undefined) this.logger.warn(`intake spooled event ${logRef(record.eventId)} of integration ${logValue(record.integrationId)}: database write failed (${failureLabel(cause)})`);
     return { status: 'spooled' };
   }
 }

@@ -7,6 +7,7 @@ import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
 import { IntakeService } from './intake.service';
 import { IntakeSpool } from './spool-file';
 import { failureLabel, type SpoolEntry } from './spool-format';
+import { logRef, logValue } from '../http/log-value';
 
 /**
  * Moves spooled events into the inbox as soon as the database answers, and removes them. Exactly
@@ -99,7 +100,7 @@ export class SpoolDrainer implements OnApplicationBootstrap, OnModuleDestroy {
           }
           refused = 'dingtalk_spool_entry_refused';
           remaining.push(entry);
-          this.logger.error(`intake spool: the database refused event ${entry.record.eventId} of integration ${entry.record.integrationId} (${failureLabel(error)}); kept in the spool`);
+          this.logger.error(`intake spool: the database refused event ${logRef(entry.record.eventId)} of integration ${logValue(entry.record.integrationId)} (${failureLabel(error)}); kept in the spool`);
         }
       }
       // Unchanged (the database went away at the first entry): nothing to rewrite.

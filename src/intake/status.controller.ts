@@ -4,6 +4,7 @@ import { DingTalkErrorFilter } from '../http/error.filter';
 import { IntegrationResolver } from './integration-resolver';
 import { IntakeSpool } from './spool-file';
 import { StreamReceiver } from './stream.receiver';
+import { assertInCallerScope } from './tenant-scope';
 
 /**
  * Connection status for admins (authenticated by the host's guard), with this replica's intake
@@ -22,6 +23,7 @@ export class StatusController {
   @Get(':integrationId')
   async status(@Param('integrationId') integrationId: string) {
     const integration = await this.integrations.resolve(integrationId);
+    assertInCallerScope(integration);
     // threads-api | host-dispatch | host-callback; null while no expert can answer here.
     const runner = await this.engine.runnerOf(integration).catch(() => null);
     if (integration.options.mode === 'http') {

@@ -4,6 +4,7 @@ import { MessageDelivery } from '../delivery/message-delivery';
 import type { OutgoingMessage } from '../delivery/outgoing-message';
 import type { OpenApiAddress } from '../delivery/robot-send';
 import { sessionWebhookDecision } from '../delivery/route.policy';
+import { cardCallbackRouteKey } from '../dingtalk/card-route-key';
 import type { DingTalkClient } from '../dingtalk/client';
 import type { CardData, CreateAndDeliverCardRequest } from '../dingtalk/client-types';
 import { isDingTalkError } from '../errors';
@@ -172,13 +173,6 @@ export class NotifyDelivery {
   }
 }
 
-/**
- * Route key under which HTTP-mode card callbacks must be registered
- * (`POST /v1.0/card/callbacks/register`) for notify cards to call back.
- */
-export function cardCallbackRouteKey(integrationId: string): string {
-  return `xpert_dingtalk_${integrationId}`.slice(0, 64);
-}
 
 /** The OpenAPI address of a recipient; unionIds (open_id) have none for robot messages. */
 function openApiAddress(recipient: NotifyRecipient): OpenApiAddress | undefined {
@@ -189,3 +183,5 @@ function openApiAddress(recipient: NotifyRecipient): OpenApiAddress | undefined 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+export { cardCallbackRouteKey };

@@ -183,6 +183,16 @@ export class OutboxRepository {
     return rows.length === 1 ? toOutboxRecord(rows[0]) : null;
   }
 
+  /**
+   * The row a notify tool refers to by the id it was given: our row id only. DingTalk's keys and our
+   * idempotency keys are derivable or guessable, so they are no handle a model may use.
+   */
+  async findById(integrationId: string, id: string): Promise<OutboxRecord | null> {
+    if (!isUuid(id)) return null;
+    const rows = await this.db.query(`SELECT ${COLUMNS} FROM ${T} WHERE integration_id = $1 AND id = $2::uuid`, [integrationId, id]);
+    return rows.length === 1 ? toOutboxRecord(rows[0]) : null;
+  }
+
   async findByKey(idempotencyKey: string): Promise<OutboxRecord | null> {
     const rows = await this.db.query(`SELECT ${COLUMNS} FROM ${T} WHERE idempotency_key = $1`, [idempotencyKey]);
     return rows.length === 1 ? toOutboxRecord(rows[0]) : null;

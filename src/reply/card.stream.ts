@@ -1,5 +1,7 @@
+import { logRef } from '../http/log-value';
 import { randomUUID } from 'node:crypto';
 import { createOrAdoptCard } from '../delivery/card-delivery';
+import { cardCallbackRouteKey } from '../dingtalk/card-route-key';
 import type { StreamPacer } from '../delivery/stream-pacer';
 import { isDingTalkApiError, type DingTalkClient } from '../dingtalk/client';
 import { toCardData } from '../dingtalk/outbound';
@@ -111,6 +113,12 @@ export class CardAnswerStream implements AnswerStream {
     return false;
   }
 
+  async showButtons(variables: Record<string, string>): Promise<boolean> {
+    if (this.mode !== 'card') return false;
+    await this.deps.client.updateCard({ outTrackId: this.deps.outTrackId, cardData: toCardData(variables), cardUpdateOptions: { updateCardDataByKey: true } });
+    return true;
+  }
+
   /** Card text plus, while a tool runs, its status line. */
   private display(): string {
     const { cardText } = layoutCardText(this.answer, this.deps.capBytes, t(this.deps.language, 'reply.continuedBelow'));
@@ -144,7 +152,15 @@ export class CardAnswerStream implements AnswerStream {
         },
         this.deps.now(),
         this.deps.client,
-        { cardTemplateId, outTrackId, cardData: toCardData({ [this.deps.contentKey]: content }), ...space, ...(this.deps.callbackType ? { callbackType: this.deps.callbackType } : {}) },
+        {
+          cardTemplateId,
+          outTrackId,
+          cardData: toCardData({ [this.deps.contentKey]: content }),
+          ...space,
+          ...(this.deps.callbackType ? { callbackType: this.deps.callbackType } : {}),
+          // HTTP callbacks reach us only through our registered route (and are signed for it).
+          ...(this.deps.callbackType === 'HTTP' ? { callbackRouteKey: cardCallbackRouteKey(this.deps.target.integrationId) } : {}),
+        },
         { stream: { owner: this.deps.owner } },
       );
     } catch (error) {
@@ -174,7 +190,7 @@ export class CardAnswerStream implements AnswerStream {
   }
 
   private async toMarkdown(reason: string): Promise<void> {
-    this.deps.logger.warn(`reply ${this.deps.key}: answering in markdown instead of a card: ${reason}`);
+    this.deps.logger.warn(`reply ${logRef(this.deps.key)}: answering in markdown instead of a card: ${reason}`);
     this.mode = 'markdown';
     this.md = this.deps.markdown({ mention: true });
     await this.md.text(this.answer);
@@ -202,7 +218,7 @@ export class CardAnswerStream implements AnswerStream {
         this.deps.logger.debug(`reply ${this.deps.key}: card update throttled; one update per ${this.deps.throttle.intervalMs} ms from now`);
       } else {
         this.deps.throttle.updated(this.deps.now());
-        this.deps.logger.warn(`reply ${this.deps.key}: card update failed (${error.code}); the final update carries the text`);
+        this.deps.logger.warn(`reply ${logRef(this.deps.key)}: card update failed (${error.code}); the final update carries the text`);
       }
     }
   }

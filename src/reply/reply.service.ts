@@ -52,7 +52,7 @@ export class ReplyService implements ReplyPort {
     const markdown = ({ mention }: { mention: boolean }) =>
       new MarkdownAnswerStream({ key, send, language, chunkBytes: this.options.markdownChunkBytes, mentionFirst: mention });
     const stream: AnswerStream = this.cardStream(client, target, key, language, markdown) ?? markdown({ mention: true });
-    return new StreamingReplySession({ key, language, stream, send, logger: this.options.logger });
+    return new StreamingReplySession({ key, language, stream, send, logger: this.options.logger, group: target.conversationType === 'group' });
   }
 
   async notice(target: ReplyTarget, key: string, text: string, actions?: ReplyActions): Promise<void> {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Deliverer, newDeliveryLog, seededRandom, sleep, type DeliveryLog } from './support/delivery';
 import { collectFigures, formatFigures, scenarioLine, type DeliveryFigures } from './support/figures';
 import { formatFuzz, runFuzzer } from './support/fuzzer';
+import { formatForgery, runForgeryFuzzer } from './support/forgery';
 import { RELIABILITY_STREAM } from './support/integrations';
 import { runNoRedelivery } from './support/no-redelivery';
 import { settle } from './support/settle';
@@ -15,6 +16,7 @@ import { LOG_DIR, startWorld, type World } from './support/world';
 // demo expert. Sizes and the seed come from the environment so a failing run can be replayed.
 const MESSAGES = Number(process.env.RELIABILITY_MESSAGES || 1000);
 const FUZZ_BODIES = Number(process.env.RELIABILITY_FUZZ_BODIES || 10_000);
+const FORGERIES = Number(process.env.RELIABILITY_FORGERIES || 2000);
 const RESTART_MESSAGES = Number(process.env.RELIABILITY_RESTART_MESSAGES || 200);
 const RATE = Number(process.env.RELIABILITY_RATE || 20);
 const SEED = Number(process.env.RELIABILITY_SEED || Math.floor(Math.random() * 2 ** 31));
@@ -88,6 +90,19 @@ it(`fuzzer: ${FUZZ_BODIES} malformed, truncated, oversized and re-signed bodies 
   expect(figures.noResponse).toBe(0);
   expect(figures.accepted2xx).toBe(0);
   expect(figures.refused4xx).toBe(FUZZ_BODIES);
+  expect(after).toEqual(before);
+  expect(world.cluster.allAlive()).toBe(true);
+});
+
+it(`forgery: ${FORGERIES} mutated card callbacks and ${FORGERIES} mutated action links: none accepted, no 5xx, no row, no replica down`, async () => {
+  const before = await world.rowCounts();
+  const figures = await runForgeryFuzzer({ cluster: world.cluster, random, cards: FORGERIES, links: FORGERIES, concurrency: 16 });
+  const after = await world.rowCounts();
+  report(formatForgery(figures, before, after));
+  expect(figures.sent).toBe(2 * FORGERIES);
+  expect(figures.accepted).toBe(0);
+  expect(figures.http5xx).toBe(0);
+  expect(figures.noResponse).toBe(0);
   expect(after).toEqual(before);
   expect(world.cluster.allAlive()).toBe(true);
 });

@@ -13,4 +13,6 @@ export const TABLES = {
   outbox: `${TABLE_PREFIX}outbox`,
   dispatchRun: `${TABLE_PREFIX}dispatch_run`,
   appBudget: `${TABLE_PREFIX}app_budget`,
+  actionUse: `${TABLE_PREFIX}action_use`,
+  cardRoute: `${TABLE_PREFIX}card_route`,
 } as const;

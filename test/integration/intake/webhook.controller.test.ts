@@ -137,10 +137,10 @@ describe('encrypted event callbacks', () => {
     await expectRefused(() => driver().postEvent(stack.http.webhookUrl, { EventType: 'chat_add_member', eventId: 'forged' }, { signature: 'a'.repeat(40) }), 401, 'dingtalk_signature_invalid');
   });
 
-  it('refuses an event encrypted for another app (owner key) (P1)', async () => {
+  it('refuses an event encrypted for another app (owner key), with the one answer of the event path (P1)', async () => {
     const other = createCallbackCipher({ token: HTTP_APP.callbackToken, aesKey: HTTP_APP.callbackAesKey, ownerKey: 'another-app-key' });
     const signed = other.encrypt(JSON.stringify({ EventType: 'chat_add_member', eventId: 'other' }));
-    await expectRefused(() => post(`/api/dingtalk/webhook/${stack.http.id}?${new URLSearchParams({ signature: signed.signature, timestamp: signed.timestamp, nonce: signed.nonce })}`, JSON.stringify({ encrypt: signed.encrypt })), 401, 'dingtalk_owner_key_mismatch');
+    await expectRefused(() => post(`/api/dingtalk/webhook/${stack.http.id}?${new URLSearchParams({ signature: signed.signature, timestamp: signed.timestamp, nonce: signed.nonce })}`, JSON.stringify({ encrypt: signed.encrypt })), 400, 'dingtalk_event_rejected');
   });
 
   it.each([
@@ -148,7 +148,7 @@ describe('encrypted event callbacks', () => {
     ['seconds', () => String(Math.floor(Date.now() / 1000) - 2 * 3600)],
   ])('refuses a correctly signed event whose timestamp (%s) is stale (P2)', async (_unit, stamp) => {
     const signed = cipher().encrypt(JSON.stringify({ EventType: 'chat_add_member', eventId: `stale-${randomUUID()}` }), { timestamp: stamp() });
-    await expectRefused(() => post(`/api/dingtalk/webhook/${stack.http.id}?${new URLSearchParams({ msg_signature: signed.signature, timeStamp: signed.timestamp, nonce: signed.nonce })}`, JSON.stringify({ encrypt: signed.encrypt })), 401, 'dingtalk_request_stale');
+    await expectRefused(() => post(`/api/dingtalk/webhook/${stack.http.id}?${new URLSearchParams({ msg_signature: signed.signature, timeStamp: signed.timestamp, nonce: signed.nonce })}`, JSON.stringify({ encrypt: signed.encrypt })), 400, 'dingtalk_event_rejected');
   });
 
   it('refuses an oversized encrypted body with 413 (P5)', async () => {
@@ -160,7 +160,7 @@ describe('encrypted event callbacks', () => {
     const timestamp = String(Date.now());
     const encrypt = 'not base64 at all!!';
     const signature = cipher().sign(timestamp, 'nonce123', encrypt);
-    await expectRefused(() => post(eventUrl({ signature, timestamp, nonce: 'nonce123' }).replace(stack.host.url, ''), JSON.stringify({ encrypt })), 400, 'dingtalk_decrypt_failed');
+    await expectRefused(() => post(eventUrl({ signature, timestamp, nonce: 'nonce123' }).replace(stack.host.url, ''), JSON.stringify({ encrypt })), 400, 'dingtalk_event_rejected');
   });
 });
 

@@ -262,7 +262,21 @@ describe('closing messages in card mode', () => {
     expect(all[all.length - 1].content).toMatchObject({ msgtype: 'actionCard', actionCard: { singleURL: 'https://x.example.com/end' } });
   });
 
-  it('interrupt: the card is finalized, then Confirm / Reject links follow', async () => {
+  it('interrupt in a private chat: the card is finalized, then Confirm / Reject links follow', async () => {
+    const target = world.target('private');
+    const session = await cardService().open(target, 'card-int-p');
+    await feed(session, [{ type: 'text', delta: 'I will send the email.' }], 1000);
+    await session.finish(
+      { text: 'I will send the email.', status: 'interrupted', interrupt: { operation: {}, prompt: 'send_email {"to":"a@b.c"}' } },
+      { confirmUrl: 'https://x.example.com/c', rejectUrl: 'https://x.example.com/r' },
+    );
+    const [card, prompt] = world.sim.messages();
+    expect(textOf(card)).toBe('I will send the email.');
+    expect(JSON.stringify(prompt.content)).toContain('https://x.example.com/c');
+    expect(JSON.stringify(prompt.content)).toContain('https://x.example.com/r');
+  });
+
+  it('interrupt in a group: Confirm / Reject go on the card’s buttons (a click names the clicker); the prompt carries no link', async () => {
     const target = world.target('group');
     const session = await cardService().open(target, 'card-int');
     await feed(session, [{ type: 'text', delta: 'I will send the email.' }], 1000);
@@ -273,16 +287,14 @@ describe('closing messages in card mode', () => {
     );
     const [card, prompt] = world.sim.messages();
     expect(textOf(card)).toBe('I will send the email.');
-    expect(prompt.content).toMatchObject({
-      msgtype: 'actionCard',
-      actionCard: {
-        text: 'The expert needs your confirmation to continue:\n\nsend_email {"to":"a@b.c"}',
-        btns: [
-          { title: 'Confirm', actionURL: 'https://x.example.com/c' },
-          { title: 'Reject', actionURL: 'https://x.example.com/r' },
-        ],
-      },
+    expect((card.content as { cardParamMap: Record<string, string> }).cardParamMap).toMatchObject({
+      confirmActionUrl: 'https://x.example.com/c',
+      rejectActionUrl: 'https://x.example.com/r',
+      confirmTitle: 'Confirm',
+      rejectTitle: 'Reject',
     });
+    expect(JSON.stringify(prompt.content)).toContain('send_email');
+    expect(JSON.stringify(prompt.content)).not.toContain('x.example.com');
   });
 
   it('error: the card shows the error state and a localized apology follows', async () => {
