@@ -76,7 +76,19 @@ describe('bad input is never a 5xx', () => {
     expect(await stack.rows()).toEqual(before);
   });
 
-  it('answers 503 only when the database is really away, and logs the cause with a code', async () => {
+  it('answers 503 only when the database and the spool are both away, and logs the cause with a code', async () => {
+    // With the spool on, an outage is acknowledged from the spool (test/integration/intake/spool.test.ts);
+    // here there is no spool, so the database being away is the whole story.
+    const unspooled = await startSecurityStack({ pluginConfig: { worker: { enabled: false }, spool: { enabled: false } } });
+    try {
+      await answers503(unspooled);
+    } finally {
+      await unspooled.close();
+    }
+  });
+
+  async function answers503(stack: SecurityStack): Promise<void> {
+    const driver = () => stack.http.driver;
     const ds = stack.host.hostDataSource;
     await ds.query('ALTER TABLE plugin_dingtalk_inbox RENAME TO plugin_dingtalk_inbox_away');
     try {
@@ -87,5 +99,5 @@ describe('bad input is never a 5xx', () => {
       await ds.query('ALTER TABLE plugin_dingtalk_inbox_away RENAME TO plugin_dingtalk_inbox');
     }
     expect(stack.logger.text()).toMatch(/webhook rejected .*code=dingtalk_intake_unavailable status=503 cause=\S+\/42P01/);
-  });
+  }
 });

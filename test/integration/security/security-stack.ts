@@ -112,6 +112,7 @@ export async function startSecurityStack(options: PluginHostOptions = {}): Promi
           cardData: { cardParamMap: { title: 'Confirm?' } },
           openSpaceId: 'dtv1.card//IM_GROUP.cid-group',
           imGroupOpenDeliverModel: { robotCode: clientId },
+          imGroupOpenSpaceModel: { supportForward: true },
           callbackType: input.callbackType ?? 'HTTP',
           ...(input.callbackRouteKey ? { callbackRouteKey: input.callbackRouteKey } : {}),
         }),
