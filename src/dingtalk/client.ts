@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance } from 'axios';
-import { DingTalkError } from '../errors';
+import { DingTalkError, retriesInCall } from '../errors';
 import { DingTalkApiError, isDingTalkApiError, withErrorDetails } from './api-error';
 import { normalizeResponse, normalizeTransportError } from './api-error-normalizer';
 import type {
@@ -261,7 +261,8 @@ export class DingTalkClient {
     return withRetry(fn, {
       policy: this.policy,
       sleep: this.sleep,
-      classify: (error) => (isDingTalkApiError(error) ? { retryable: error.retryable, retryAfterMs: error.retryAfterMs } : { retryable: false }),
+      // The error catalogue says which failures this loop owns (throttling, 5xx, timeouts); the rest surface at once.
+      classify: (error) => (isDingTalkApiError(error) ? { retryable: retriesInCall(error), retryAfterMs: error.retryAfterMs } : { retryable: false }),
       onRetry: (error, retry, delayMs) =>
         this.logger.debug(`DingTalk ${path}: ${(error as DingTalkApiError).code} (${(error as DingTalkApiError).platformCode}); retry ${retry + 1} in ${delayMs} ms`),
     });

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors';
 import type { HandoffJob } from '../persistence';
 
 /** What the worker gives a handler besides the job. */
@@ -11,8 +12,8 @@ export interface JobContext {
 /**
  * One kind of queued work (`message`, `flush`, `dispatch`, `end_session`, `resume`, `card_action`,
  * `platform_event`, …). Resolve = done. Throw = retry later with backoff, unless the error is a
- * `PermanentJobError` (or a DingTalkError whose code is listed as permanent), which dead-letters at
- * once with its message as the last error.
+ * `PermanentJobError` or carries a code the error catalogue marks `retry: 'never'`, which
+ * dead-letters at once with its message as the last error.
  */
 export interface JobHandler<P = unknown> {
   readonly kind: string;
@@ -22,7 +23,7 @@ export interface JobHandler<P = unknown> {
 /** A failure that no retry can fix (bad payload, unknown kind): dead-letter now. */
 export class PermanentJobError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);
