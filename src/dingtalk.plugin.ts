@@ -3,6 +3,8 @@ import { DiscoveryModule } from '@nestjs/core';
 import { IOnPluginBootstrap, IOnPluginDestroy, XpertServerPlugin } from '@xpert-ai/plugin-sdk';
 import { CONVERSATION_PROVIDERS } from './conversation';
 import { PluginDatabase } from './core/plugin-database.service';
+import { DeadLetterController } from './handoff/dead-letter.controller';
+import { QueueMaintenanceService } from './handoff/queue-maintenance.service';
 import { WorkerService } from './handoff/worker.service';
 import { HostIntegrationRecords } from './host/host-integration-records';
 import { IntegrationRecords } from './host/integration-records.port';
@@ -24,7 +26,7 @@ import { replyPortProvider } from './reply/reply.provider';
 // Wiring only: every provider the host should tag and discover is listed here.
 @XpertServerPlugin({
   imports: [DiscoveryModule],
-  controllers: [IntegrationTestController, WebhookController, ActionController, StatusController, StreamIntegrationTestController],
+  controllers: [IntegrationTestController, WebhookController, ActionController, StatusController, StreamIntegrationTestController, DeadLetterController],
   providers: [
     PluginDatabase,
     { provide: IntegrationRecords, useClass: HostIntegrationRecords },
@@ -39,6 +41,7 @@ import { replyPortProvider } from './reply/reply.provider';
     replyPortProvider,
     ...CONVERSATION_PROVIDERS,
     WorkerService,
+    QueueMaintenanceService,
     DingTalkNotifyMiddleware,
   ],
   exports: [PluginDatabase, IntegrationRecords, IntegrationResolver, DingTalkClientRegistry, IntakeService, StreamReceiver, WorkerService],

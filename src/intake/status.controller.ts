@@ -3,7 +3,7 @@ import { ConversationEngine } from '../conversation/conversation.engine';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { DingTalkError } from '../errors';
 import { DingTalkErrorFilter } from '../http/error.filter';
-import { TriggerBindingRepository } from '../persistence';
+import { QueueLifecycleRepository, TriggerBindingRepository, type IntegrationQueueFigures } from '../persistence';
 import type { RunnerKind } from '../runner/runner.selector';
 import { DingTalkIntegration, IntegrationResolver } from './integration-resolver';
 import { StreamReceiver } from './stream.receiver';
@@ -23,11 +23,21 @@ export class StatusController {
   async status(@Param('integrationId') integrationId: string) {
     const integration = await this.integrations.resolve(integrationId);
     const runner = await this.runner(integration);
+    const queue = await this.queue(integration.id);
     if (integration.options.mode === 'http') {
-      return { integrationId, mode: 'http', state: 'webhook', runner, note: 'HTTP mode has no connection; DingTalk calls the webhook URL.' };
+      return { integrationId, mode: 'http', state: 'webhook', runner, queue, note: 'HTTP mode has no connection; DingTalk calls the webhook URL.' };
     }
     const status = this.receiver.status(integrationId);
-    return { integrationId, mode: 'stream', runner, ...(status ?? { state: 'idle', reconnectCount: 0 }) };
+    return { integrationId, mode: 'stream', runner, queue, ...(status ?? { state: 'idle', reconnectCount: 0 }) };
+  }
+
+  /** This integration's jobs by status (dead letters: see /dingtalk/queue/:id/dead); null while the database is down. */
+  private async queue(integrationId: string): Promise<IntegrationQueueFigures | null> {
+    try {
+      return await new QueueLifecycleRepository(await this.database.open()).figures(integrationId);
+    } catch {
+      return null;
+    }
   }
 
   /** The runner the bound (or fallback) expert's turns use on this replica; null when none. */
