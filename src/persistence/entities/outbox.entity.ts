@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { TABLES } from './table-names';
 
 export type OutboxTargetType = 'user' | 'group' | 'webhook' | 'card';
@@ -13,8 +13,11 @@ export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'recalled';
 @Unique('plugin_dingtalk_outbox_idempotency_uq', ['idempotencyKey'])
 @Index('plugin_dingtalk_outbox_process_query_key_idx', ['integrationId', 'processQueryKey'])
 @Index('plugin_dingtalk_outbox_out_track_id_idx', ['integrationId', 'outTrackId'])
+@Check('plugin_dingtalk_outbox_target_type_ck', `target_type IN ('user', 'group', 'webhook', 'card')`)
+@Check('plugin_dingtalk_outbox_status_ck', `status IN ('pending', 'sent', 'failed', 'recalled')`)
 export class OutboxEntity {
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  // The migration's DEFAULT gen_random_uuid(), which TypeORM reads back as a generated uuid.
+  @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'idempotency_key', type: 'text' })
