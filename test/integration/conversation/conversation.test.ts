@@ -216,7 +216,9 @@ describe('conversation engine: message → session → Xpert API runner → repl
     }));
     await engine.send(INTEGRATION, { text: 'once only' });
     const first = await engine.drain();
-    expect(first[0].error).toBeDefined();
+    // The injected failure itself, not any error (a TypeError would also be "defined").
+    expect(first[0].error).toBeInstanceOf(Error);
+    expect((first[0].error as Error).message).toBe('DingTalk unreachable (test)');
     await expectRetryAnswersWithoutRerun(before, 'once only');
   });
   it('a reply that fails mid-stream does not cut the expert off: the run is read to its end, recorded, and the retry only redoes the reply', async () => {
