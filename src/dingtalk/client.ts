@@ -24,6 +24,7 @@ import type {
 import { RollingWindowRateLimiter } from './rate-limiter';
 import { withRetry, type BackoffPolicy } from './retry';
 import { AccessTokenCache, type AccessTokenGrant } from './token-cache';
+import { silentLogger } from '../persistence/logger';
 
 export * from './client-types';
 export { DingTalkApiError, isDingTalkApiError } from './api-error';
@@ -43,7 +44,6 @@ const DEFAULT_API = 'https://api.dingtalk.com';
 const DEFAULT_OAPI = 'https://oapi.dingtalk.com';
 const TOKEN_PATH = '/v1.0/oauth2/accessToken';
 const BATCH_LIMIT = 20; // DingTalk's maximum userIds / processQueryKeys per robot call
-const silentLogger: DingTalkLogger = { debug() {}, log() {}, warn() {}, error() {} };
 
 interface Attempt {
   base: string;
