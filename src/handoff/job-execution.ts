@@ -1,6 +1,6 @@
 import { backoffDelay, type HandoffJob, type HandoffRepository, type PersistenceLogger } from '../persistence';
-import { DingTalkError, isDingTalkError, isPermanentError } from '../errors';
-import { PermanentJobError, type JobHandler } from './job-handler.port';
+import { DingTalkError, isDingTalkError } from '../errors';
+import { isPermanentFailure, PermanentJobError, type JobHandler } from './job-handler.port';
 
 /** How one run of a job ended, as the worker recorded it. */
 export type JobOutcome =
@@ -123,7 +123,7 @@ export class JobExecutor {
 
   /** The error catalogue decides: a code no retry can fix dead-letters on its first failure. */
   private isPermanent(error: unknown): boolean {
-    if (error instanceof PermanentJobError || isPermanentError(error)) return true;
+    if (isPermanentFailure(error)) return true;
     return isDingTalkError(error) && this.deps.permanentErrorCodes.has(error.code);
   }
 }

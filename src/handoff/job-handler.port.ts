@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors';
+import { isPermanentError, type ErrorCode } from '../errors';
 import type { HandoffJob } from '../persistence';
 
 /** What the worker gives a handler besides the job. */
@@ -29,6 +29,15 @@ export class PermanentJobError extends Error {
     super(message);
     this.name = 'PermanentJobError';
   }
+}
+
+/**
+ * The worker's rule, for everyone who must know ahead of it (a handler that tells the user before a
+ * job dead-letters): true when no retry can fix `error`, i.e. a PermanentJobError or a code the error
+ * catalogue marks `retry: 'never'`.
+ */
+export function isPermanentFailure(error: unknown): boolean {
+  return error instanceof PermanentJobError || isPermanentError(error);
 }
 
 /** Nest multi-provider style token: every handler is registered under it. */
