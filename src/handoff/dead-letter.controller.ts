@@ -1,17 +1,17 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Req, UseFilters } from '@nestjs/common';
 import { RequestContext } from '@xpert-ai/plugin-sdk';
 import { PluginDatabase } from '../core/plugin-database.service';
-import { DingTalkError } from '../errors';
+import { adminMessage, DingTalkError, isErrorCode } from '../errors';
 import { DingTalkErrorFilter } from '../http/error.filter';
 import { DingTalkIntegration, IntegrationResolver } from '../intake/integration-resolver';
-import { QueueLifecycleRepository } from '../persistence';
+import { QueueLifecycleRepository, type DeadLetter } from '../persistence';
 import { QueueMaintenanceService } from './queue-maintenance.service';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
 
 interface AuthenticatedRequest {
-  user?: { tenantId?: string | null };
+  user?: { tenantId?: string | null; preferredLanguage?: string | null };
 }
 
 /**
@@ -40,7 +40,8 @@ export class DeadLetterController {
   async deadLetters(@Param('integrationId') integrationId: string, @Query('limit') limit: string | undefined, @Req() request: AuthenticatedRequest) {
     const integration = await this.ownIntegration(integrationId, request);
     const items = await (await this.repository()).deadLetters(integration.id, parseLimit(limit));
-    return { integrationId: integration.id, items };
+    const language = request.user?.preferredLanguage ?? undefined;
+    return { integrationId: integration.id, items: items.map((item) => withHint(item, language)) };
   }
 
   @Post(':integrationId/dead/retry')
@@ -83,6 +84,12 @@ function callerTenantId(request: AuthenticatedRequest): string | null {
   } catch {
     return null;
   }
+}
+
+/** The catalogued code a last error starts with (`code: message`), and what the admin should do about it. */
+function withHint(item: DeadLetter, language: string | undefined): DeadLetter & { code: string | null; hint: string | null } {
+  const code = /^([a-z][a-z0-9_]*):/.exec(item.lastError ?? '')?.[1];
+  return isErrorCode(code) ? { ...item, code, hint: adminMessage(code, language) } : { ...item, code: null, hint: null };
 }
 
 function parseLimit(value: string | undefined): number {

@@ -48,6 +48,8 @@ describe('dead-letter operator routes', () => {
       kind: 'message',
       attempts: 1,
       lastError: 'dingtalk_permission_missing: grant qyapi_robot_sendmsg',
+      code: 'dingtalk_permission_missing',
+      hint: expect.stringContaining('Permission management'),
     });
     expect(JSON.stringify(listed.body)).not.toContain('secret message body');
     expect((await call('GET', `/dingtalk/queue/${id}/dead?limit=zero`)).body).toMatchObject({ code: 'dingtalk_request_invalid' });
