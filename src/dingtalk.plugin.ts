@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { IOnPluginBootstrap, IOnPluginDestroy, XpertServerPlugin } from '@xpert-ai/plugin-sdk';
 import { CONVERSATION_PROVIDERS } from './conversation';
 import { PluginDatabase } from './core/plugin-database.service';
+import { DingTalkChatCallbackProcessor } from './dispatch/chat-callback.processor';
 import { DeadLetterController } from './handoff/dead-letter.controller';
 import { QueueMaintenanceService } from './handoff/queue-maintenance.service';
 import { WorkerService } from './handoff/worker.service';
@@ -43,6 +44,7 @@ import { replyPortProvider } from './reply/reply.provider';
     WorkerService,
     QueueMaintenanceService,
     DingTalkNotifyMiddleware,
+    DingTalkChatCallbackProcessor,
   ],
   exports: [PluginDatabase, IntegrationRecords, IntegrationResolver, DingTalkClientRegistry, IntakeService, StreamReceiver, WorkerService],
 })

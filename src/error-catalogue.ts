@@ -107,6 +107,9 @@ export const ERROR_CATALOGUE = {
   dingtalk_expert_stream_incomplete: spec(502, 'job', 'The expert answer ended early; the run is retried.', '专家回答提前结束，会自动重试。'),
   dingtalk_expert_stream_broken: spec(502, 'job', 'The connection to the Xpert host broke during the answer; the run is retried.', '回答过程中与 Xpert 宿主的连接中断，会自动重试。'),
   dingtalk_expert_callback_missing: spec(503, 'job', "No replica has this expert's trigger callback yet (the host is still starting); the run is retried.", '暂无副本注册该专家的触发回调（宿主仍在启动），会自动重试。'),
+  dingtalk_dispatch_enqueue_failed: spec(503, 'job', 'The Xpert host did not take the chat dispatch; it is retried. Check the host\'s handoff queue if it persists.', 'Xpert 宿主未接收对话派发，会自动重试；若持续出现，请检查宿主的任务队列。'),
+  dingtalk_dispatch_previous_running: spec(409, 'job', 'The previous answer of this conversation is still streaming; this message is answered right after it.', '该会话的上一条回答仍在输出，本条消息会在其后回答。'),
+  dingtalk_dispatch_resume_unknown: spec(409, 'never', 'The confirmation cannot be sent: the Xpert conversation of this session is not known (the question is stale).', '无法提交确认：该会话对应的 Xpert 对话未知（问题已过期）。'),
   // Trigger settings
   dingtalk_trigger_xpert_missing: spec(400, 'never', 'The trigger has no expert: pick the Digital Expert to answer.', '触发器未选择专家：请选择负责回答的数字专家。'),
   dingtalk_trigger_integration_missing: spec(400, 'never', 'The trigger needs a DingTalk integration: pick one.', '触发器需要一个钉钉集成：请选择。'),

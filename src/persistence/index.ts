@@ -23,3 +23,4 @@ export * from './queue-lifecycle.repository';
 export * from './trigger-binding.repository';
 export * from './legacy-tables';
 export * from './legacy-sessions';
+export * from './dispatch-run.repository';

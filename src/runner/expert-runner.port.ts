@@ -1,3 +1,4 @@
+import { silentLogger } from '../persistence/logger';
 /**
  * The port every expert runner implements (host trigger callback, Xpert threads API, sandbox expert).
  *
@@ -51,6 +52,12 @@ export interface ExpertRunInput {
   /** Present when this turn answers an interrupt instead of sending a new message. */
   resume?: ExpertResumeInput;
   signal?: AbortSignal;
+  /** Our id of this run (the turn's key); a dispatched run's answer comes back under it. */
+  runId?: string;
+  /** The host conversation the session is on, when known (a dispatched turn continues it). */
+  xpertConversationId?: string;
+  /** The DingTalk integration the turn came in on. */
+  integrationId?: string;
 }
 
 export type ExpertRunStatus = 'idle' | 'interrupted' | 'error';
@@ -101,9 +108,4 @@ export interface RunnerLogger {
 }
 
 /** Logger that drops everything; the default so runners never need a null check. */
-export const silentRunnerLogger: RunnerLogger = {
-  debug: () => undefined,
-  log: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+export const silentRunnerLogger: RunnerLogger = silentLogger;

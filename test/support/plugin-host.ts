@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LoggerService, Provider } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { startHost, type HostHarness, type HostProfile } from '../../sandbox/host/harness';
+import { startHost, type HostHarness, type HostHarnessOptions, type HostProfile } from '../../sandbox/host/harness';
 import { createSimulator, type DingTalkSimulator } from '../../sandbox/simulator';
 import { DingTalkUserDriver, type DriverApp } from '../../sandbox/simulator/user-driver';
 import { createServerDatabase, databaseUrl } from './database';
@@ -39,6 +39,8 @@ export interface PluginHostOptions {
   database?: { url?: string; dataDir?: string };
   /** Fixed ids for the two integrations (to seed rows that name them before boot). */
   ids?: { http?: string; stream?: string };
+  /** Offer the host's handoff queue (a 3.17 host's dispatch), see `HostHarnessOptions.handoffQueue`. */
+  handoffQueue?: HostHarnessOptions['handoffQueue'];
 }
 
 export const HTTP_APP = {
@@ -80,6 +82,7 @@ export async function startPluginHost(options: PluginHostOptions = {}): Promise<
       logger: options.logger,
       profile: options.profile,
       beforeBoot: options.beforeBoot,
+      ...(options.handoffQueue !== undefined ? { handoffQueue: options.handoffQueue } : {}),
     });
     const started = host;
     return {

@@ -52,7 +52,7 @@ export class ConversationBindingEntity {
   @Column({ name: 'pending_interrupt', type: 'jsonb', nullable: true })
   pendingInterrupt!: unknown;
 
-  /** The conversation id an upgraded 0.0.9 binding carried over (migration 0009). */
+  /** The Xpert conversation a dispatched session continues (migration 0008; 0009 fills it on upgrade). */
   @Column({ name: 'xpert_conversation_id', type: 'text', nullable: true })
   xpertConversationId!: string | null;
 }

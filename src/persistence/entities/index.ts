@@ -1,5 +1,6 @@
 import { AggregateEntity } from './aggregate.entity';
 import { ConversationBindingEntity } from './conversation-binding.entity';
+import { DispatchRunEntity } from './dispatch-run.entity';
 import { HandoffEntity } from './handoff.entity';
 import { InboxEntity } from './inbox.entity';
 import { OutboxEntity } from './outbox.entity';
@@ -7,6 +8,7 @@ import { TriggerBindingEntity } from './trigger-binding.entity';
 
 export * from './aggregate.entity';
 export * from './conversation-binding.entity';
+export * from './dispatch-run.entity';
 export * from './handoff.entity';
 export * from './inbox.entity';
 export * from './outbox.entity';
@@ -21,4 +23,5 @@ export const PLUGIN_ENTITIES = [
   HandoffEntity,
   AggregateEntity,
   OutboxEntity,
+  DispatchRunEntity,
 ];

@@ -1,6 +1,7 @@
 import {
   AGGREGATE_COLUMNS,
   CONVERSATION_BINDING_COLUMNS,
+  DISPATCH_RUN_COLUMNS,
   HANDOFF_COLUMNS,
   OUTBOX_COLUMNS,
   PLUGIN_ENTITIES,
@@ -36,6 +37,7 @@ describe(`schema agreement (${usingServer ? 'PostgreSQL server' : 'PGlite'})`, (
     ['AGGREGATE_COLUMNS', TABLES.aggregate, AGGREGATE_COLUMNS],
     ['TRIGGER_BINDING_COLUMNS', TABLES.triggerBinding, TRIGGER_BINDING_COLUMNS],
     ['CONVERSATION_BINDING_COLUMNS', TABLES.conversationBinding, CONVERSATION_BINDING_COLUMNS],
+    ['DISPATCH_RUN_COLUMNS', TABLES.dispatchRun, DISPATCH_RUN_COLUMNS],
   ])('%s names only columns of its entity', (_name, table, list) => {
     const listed = list.split(',').map((column) => column.trim());
     const entity = t.dataSource.getMetadata(table).columns.map((column) => column.databaseName);
