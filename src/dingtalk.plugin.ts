@@ -5,6 +5,8 @@ import { CONVERSATION_PROVIDERS } from './conversation';
 import { PluginDatabase } from './core/plugin-database.service';
 import { DingTalkChatCallbackProcessor } from './dispatch/chat-callback.processor';
 import { DeliveryUpkeepService } from './delivery/delivery-upkeep.service';
+import { DeadLetterController } from './handoff/dead-letter.controller';
+import { QueueMaintenanceService } from './handoff/queue-maintenance.service';
 import { WorkerService } from './handoff/worker.service';
 import { WorkerStartGate } from './handoff/worker-start-gate';
 import { HostIntegrationRecords } from './host/host-integration-records';
@@ -30,7 +32,7 @@ import { replyPortProvider } from './reply/reply.provider';
 // Wiring only: every provider the host should tag and discover is listed here.
 @XpertServerPlugin({
   imports: [DiscoveryModule],
-  controllers: [IntegrationTestController, WebhookController, ActionController, StatusController, StreamIntegrationTestController],
+  controllers: [IntegrationTestController, WebhookController, ActionController, StatusController, StreamIntegrationTestController, DeadLetterController],
   providers: [
     PluginDatabase,
     { provide: IntegrationRecords, useClass: HostIntegrationRecords },
@@ -49,6 +51,7 @@ import { replyPortProvider } from './reply/reply.provider';
     replyPortProvider,
     ...CONVERSATION_PROVIDERS,
     WorkerService,
+    QueueMaintenanceService,
     DingTalkNotifyMiddleware,
     DingTalkChatCallbackProcessor,
     DeliveryUpkeepService,

@@ -87,6 +87,15 @@ export const pluginConfigSchema = z.object({
       drainIntervalMs: z.number().int().min(10).max(600_000).default(1000),
     })
     .default({}),
+  /** Queue housekeeping: one replica at a time purges old rows and reclaims expired leases. */
+  queue: z
+    .object({
+      /** Pause between housekeeping rounds; 0 turns housekeeping off on this replica. */
+      maintenanceIntervalMs: z.number().int().min(0).max(24 * 3600_000).default(() => envInt('DINGTALK_QUEUE_MAINTENANCE_INTERVAL_MS', 10 * 60_000)),
+      /** Done jobs finished longer ago than this are deleted (dead letters stay for the operator). */
+      doneRetentionHours: z.number().int().min(1).max(24 * 365).default(() => envInt('DINGTALK_QUEUE_DONE_RETENTION_HOURS', 48)),
+    })
+    .default({}),
   /** How often stream connections are reconciled with the host's integration records. */
   reconcileIntervalMs: z.number().int().min(0).max(3600000).default(30000),
 });

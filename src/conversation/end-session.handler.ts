@@ -3,7 +3,7 @@ import { t } from '../i18n';
 import type { HandoffJob } from '../persistence';
 import { admitAction } from './action-gate';
 import { ConversationCore, resolveIntegration, type ConversationDeps } from './conversation.deps';
-import { invalidPayload, isActionEvent, isRecord, JOB_KINDS, requireIntegrationId, type ActionJobPayload } from './job-payloads';
+import { isActionEvent, JOB_KINDS, jobEvent, type ActionJobPayload } from './job-payloads';
 
 /**
  * `end_session`: the "End conversation" action. Ends the session (and drops a buffered summary
@@ -17,9 +17,7 @@ export class EndSessionJobHandler implements JobHandler<ActionJobPayload> {
   constructor(private readonly deps: ConversationDeps) {}
 
   async handle(job: HandoffJob<ActionJobPayload>): Promise<void> {
-    const integrationId = requireIntegrationId(this.kind, job.payload);
-    const event = isRecord(job.payload) ? job.payload.event : undefined;
-    if (!isActionEvent(event)) throw invalidPayload(this.kind, 'event is not an action');
+    const { integrationId, event } = jobEvent(this.kind, job.payload, isActionEvent, 'an action');
     const sessionKey = job.sessionKey ?? event.sessionKey;
     await resolveIntegration(this.deps, integrationId);
     const core = await ConversationCore.open(this.deps);

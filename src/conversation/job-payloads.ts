@@ -1,6 +1,7 @@
 import type { CardActionEvent, RobotMessageEvent, SubscribedPlatformEvent } from '../dingtalk/inbound-event';
 import type { ActionEvent } from '../intake/intake.service';
 import { PermanentJobError } from '../handoff/job-handler.port';
+import { isRecord } from '../is-record';
 
 /** A robot message as intake queues it (the raw payload stays out of the queue). */
 export type StoredMessageEvent = Omit<RobotMessageEvent, 'raw'>;
@@ -62,9 +63,8 @@ export function invalidPayload(kind: string, what: string): PermanentJobError {
   return new PermanentJobError('dingtalk_job_payload_invalid', `The ${kind} job payload is invalid: ${what}.`);
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** Re-exported for this folder's readers; the guard itself lives in ../is-record. */
+export { isRecord };
 
 export function isMessageEvent(value: unknown): value is StoredMessageEvent {
   return (
@@ -79,6 +79,14 @@ export function isMessageEvent(value: unknown): value is StoredMessageEvent {
 
 export function isActionEvent(value: unknown): value is ActionEvent {
   return isRecord(value) && value.kind === 'action' && typeof value.eventId === 'string' && typeof value.action === 'string' && typeof value.sessionKey === 'string';
+}
+
+/** The integration id and the event of a job payload; without them the job is a dead letter saying why. */
+export function jobEvent<E>(kind: string, payload: unknown, isEvent: (value: unknown) => value is E, expected: string): { integrationId: string; event: E } {
+  const integrationId = requireIntegrationId(kind, payload);
+  const event = isRecord(payload) ? payload.event : undefined;
+  if (!isEvent(event)) throw invalidPayload(kind, `event is not ${expected}`);
+  return { integrationId, event };
 }
 
 export function requireIntegrationId(kind: string, payload: unknown): string {

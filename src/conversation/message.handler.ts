@@ -2,7 +2,7 @@ import type { JobContext, JobHandler } from '../handoff/job-handler.port';
 import { sessionKeyFor } from '../intake/session-key';
 import type { HandoffJob } from '../persistence';
 import { ConversationCore, resolveIntegration, type ConversationDeps } from './conversation.deps';
-import { invalidPayload, isMessageEvent, isRecord, JOB_KINDS, requireIntegrationId, type MessageJobPayload } from './job-payloads';
+import { isMessageEvent, JOB_KINDS, jobEvent, type MessageJobPayload } from './job-payloads';
 import { TurnDispatcher } from './turn.dispatcher';
 
 /**
@@ -15,9 +15,7 @@ export class MessageJobHandler implements JobHandler<MessageJobPayload> {
   constructor(private readonly deps: ConversationDeps) {}
 
   async handle(job: HandoffJob<MessageJobPayload>, context: JobContext): Promise<void> {
-    const integrationId = requireIntegrationId(this.kind, job.payload);
-    const event = isRecord(job.payload) ? job.payload.event : undefined;
-    if (!isMessageEvent(event)) throw invalidPayload(this.kind, 'event is not a robot message');
+    const { integrationId, event } = jobEvent(this.kind, job.payload, isMessageEvent, 'a robot message');
     const integration = await resolveIntegration(this.deps, integrationId);
     const sessionKey = job.sessionKey ?? sessionKeyFor(integrationId, event);
     const core = await ConversationCore.open(this.deps);

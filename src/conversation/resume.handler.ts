@@ -3,7 +3,7 @@ import type { HandoffJob } from '../persistence';
 import { INTERRUPT_PARAM } from './action-links';
 import { admitAction } from './action-gate';
 import { ConversationCore, resolveIntegration, type ConversationDeps } from './conversation.deps';
-import { ACTIONS, invalidPayload, isActionEvent, isRecord, JOB_KINDS, requireIntegrationId, type ActionJobPayload } from './job-payloads';
+import { ACTIONS, invalidPayload, isActionEvent, JOB_KINDS, jobEvent, type ActionJobPayload } from './job-payloads';
 import { ResumeDispatcher } from './resume.dispatcher';
 
 /** `resume`: a Confirm or Reject link (or card button) for an interrupted run. */
@@ -13,9 +13,7 @@ export class ResumeJobHandler implements JobHandler<ActionJobPayload> {
   constructor(private readonly deps: ConversationDeps) {}
 
   async handle(job: HandoffJob<ActionJobPayload>, context: JobContext): Promise<void> {
-    const integrationId = requireIntegrationId(this.kind, job.payload);
-    const event = isRecord(job.payload) ? job.payload.event : undefined;
-    if (!isActionEvent(event)) throw invalidPayload(this.kind, 'event is not an action');
+    const { integrationId, event } = jobEvent(this.kind, job.payload, isActionEvent, 'an action');
     if (event.action !== ACTIONS.confirm && event.action !== ACTIONS.reject) throw invalidPayload(this.kind, `action ${event.action} is not confirm/reject`);
     const interruptId = event.params?.[INTERRUPT_PARAM];
     if (!interruptId) throw invalidPayload(this.kind, 'the link names no interrupt');

@@ -5,21 +5,11 @@ import type { ReplyTarget } from '../reply/reply.port';
  * host's trigger callback (3.7 hosts discard the run's output). The DingTalk notify middleware reads
  * exactly this object to post the answer into the conversation (its `autoReply`), so the shape is a
  * contract: add fields, never rename or remove them. Built only from a verified inbound event.
+ * Its fields are the reply target's (where the answer goes) plus the event being answered.
  */
-export interface DingTalkRunContext {
-  integrationId: string;
-  conversationType: 'private' | 'group';
-  /** openConversationId for groups; DingTalk's 1:1 conversation id for private chats. */
-  conversationId: string;
-  /** userId of the sender; absent for external users and unpublished robots. */
-  senderStaffId?: string;
-  senderNick?: string;
-  sessionWebhook?: string;
-  /** Epoch milliseconds after which `sessionWebhook` no longer works. */
-  sessionWebhookExpiresAt?: number;
+export interface DingTalkRunContext extends ReplyTarget {
   /** Id of the inbound message being answered: the dedupe key of everything the run sends. */
   eventId: string;
-  language: 'zh-Hans' | 'en';
 }
 
 /** The key under `state.human` that carries the run context. */

@@ -5,6 +5,7 @@ import type { ReplySession, ReplyTarget } from '../reply/reply.port';
 import type { ExpertRunInput, ExpertRunResult, ExpertRunner } from '../runner/expert-runner.port';
 import { turnActions } from './action-links';
 import type { ConversationCore } from './conversation.deps';
+import { isPermanentFailure } from '../handoff/job-handler.port';
 
 export interface StreamedTurn {
   integration: Pick<DingTalkIntegration, 'id' | 'options'>;
@@ -90,9 +91,9 @@ export async function finishStreamedTurn(core: ConversationCore, turn: FinishedT
 }
 
 /**
- * Runs `work`; if it throws on the job's LAST attempt (the job is about to dead-letter), first tells
- * the user the expert could not answer, so a dead letter is never silent in the chat. Aborts
- * (shutdown) are not the last word and say nothing.
+ * Runs `work`; if it throws on the job's LAST attempt, or with an error no retry can fix (either way
+ * the job is about to dead-letter), first tells the user the expert could not answer, so a dead
+ * letter is never silent in the chat. Aborts (shutdown) are not the last word and say nothing.
  */
 export async function withLastAttemptNotice<T>(
   core: ConversationCore,
@@ -102,7 +103,7 @@ export async function withLastAttemptNotice<T>(
   try {
     return await work();
   } catch (error) {
-    if (request.lastAttempt && !request.signal?.aborted) {
+    if ((request.lastAttempt || isPermanentFailure(error)) && !request.signal?.aborted) {
       try {
         await core.deps.reply.notice(request.target, `${request.key}:failed`, t(request.target.language, 'reply.expertError'));
         // A card this answer left streaming is finalized by the abandoned-card sweep.

@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance } from 'axios';
-import { DingTalkError } from '../errors';
+import { DingTalkError, retriesInCall } from '../errors';
 import { DingTalkApiError, isDingTalkApiError, withErrorDetails } from './api-error';
 import { normalizeResponse, normalizeTransportError } from './api-error-normalizer';
 import type {
@@ -24,6 +24,7 @@ import type {
 import { RollingWindowRateLimiter } from './rate-limiter';
 import { withRetry, type BackoffPolicy } from './retry';
 import { AccessTokenCache, type AccessTokenGrant } from './token-cache';
+import { silentLogger } from '../persistence/logger';
 
 export * from './client-types';
 export { DingTalkApiError, isDingTalkApiError } from './api-error';
@@ -43,7 +44,6 @@ const DEFAULT_API = 'https://api.dingtalk.com';
 const DEFAULT_OAPI = 'https://oapi.dingtalk.com';
 const TOKEN_PATH = '/v1.0/oauth2/accessToken';
 const BATCH_LIMIT = 20; // DingTalk's maximum userIds / processQueryKeys per robot call
-const silentLogger: DingTalkLogger = { debug() {}, log() {}, warn() {}, error() {} };
 
 interface Attempt {
   base: string;
@@ -284,7 +284,8 @@ export class DingTalkClient {
     return withRetry(fn, {
       policy: this.policy,
       sleep: this.sleep,
-      classify: (error) => (isDingTalkApiError(error) ? { retryable: error.retryable, retryAfterMs: error.retryAfterMs } : { retryable: false }),
+      // The error catalogue says which failures this loop owns (throttling, 5xx, timeouts); the rest surface at once.
+      classify: (error) => (isDingTalkApiError(error) ? { retryable: retriesInCall(error), retryAfterMs: error.retryAfterMs } : { retryable: false }),
       onRetry: (error, retry, delayMs) =>
         this.logger.debug(`DingTalk ${path}: ${(error as DingTalkApiError).code} (${(error as DingTalkApiError).platformCode}); retry ${retry + 1} in ${delayMs} ms`),
     });

@@ -1,20 +1,12 @@
+import type { BackoffOptions as PluginBackoffOptions } from '../persistence/backoff';
+import { silentLogger, type PersistenceLogger } from '../persistence/logger';
 import type { DWClientDownStream } from 'dingtalk-stream';
 
 /** Minimal logger; Nest's `Logger` fits. Never pass secrets or message bodies at `log` or above. */
-export interface StreamLogger {
-  debug(message: string): void;
-  log(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+export type StreamLogger = PersistenceLogger;
 
 /** Default logger: drops everything, so the wrapper never needs a null check. */
-export const silentStreamLogger: StreamLogger = {
-  debug: () => undefined,
-  log: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+export const silentStreamLogger: StreamLogger = silentLogger;
 
 /** Headers of a downstream frame exactly as DingTalk sends them (all values are strings). */
 export type StreamFrameHeaders = DWClientDownStream['headers'];
@@ -44,10 +36,8 @@ export interface StreamHandlers {
   onEvent?(headers: StreamFrameHeaders, data: unknown): Promise<void>;
 }
 
-export interface BackoffOptions {
-  baseMs: number;
-  maxMs: number;
-}
+/** Reconnect backoff: the plugin's one backoff options (the random source is the stream's own). */
+export type BackoffOptions = Omit<PluginBackoffOptions, 'random'>;
 
 export type StreamState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped' | 'failed';
 

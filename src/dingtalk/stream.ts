@@ -1,6 +1,6 @@
 import { GATEWAY_URL, TOPIC_CARD, TOPIC_ROBOT } from 'dingtalk-stream';
 import { DingTalkError } from '../errors';
-import { backoffDelay, DEFAULT_STREAM_BACKOFF } from './stream-backoff';
+import { DEFAULT_STREAM_BACKOFF, reconnectDelay } from './stream-backoff';
 import { GatewayStreamClient } from './stream-client';
 import { StreamDispatcher } from './stream-dispatch';
 import { describeStreamError, isCredentialRejection } from './stream-errors';
@@ -14,7 +14,7 @@ import {
   type TimerHandle,
 } from './stream-types';
 
-export { backoffDelay, DEFAULT_STREAM_BACKOFF } from './stream-backoff';
+export { DEFAULT_STREAM_BACKOFF, reconnectDelay } from './stream-backoff';
 export { STREAM_ERROR } from './stream-errors';
 export * from './stream-types';
 
@@ -262,8 +262,8 @@ export class DingTalkStreamConnection {
 
   private scheduleRetry(): void {
     if (this.stopped || this.retryTimer !== undefined || this.current) return;
-    // failures 0 (a healthy connection just ended) -> [0, base); each further failure doubles the window.
-    const delay = backoffDelay(this.failures, this.backoff, this.options.random);
+    // failures 0 (a healthy connection just ended) -> [0, base]; each further failure doubles the window.
+    const delay = reconnectDelay(this.failures, this.backoff, this.options.random);
     this.logger.debug(`DingTalk stream: next connect attempt in ${delay} ms (failures ${this.failures})`);
     this.retryTimer = this.schedule(() => {
       this.retryTimer = undefined;

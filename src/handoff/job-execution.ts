@@ -1,6 +1,6 @@
 import { backoffDelay, type HandoffJob, type HandoffRepository, type PersistenceLogger } from '../persistence';
 import { DingTalkError, isDingTalkError } from '../errors';
-import { PermanentJobError, type JobHandler } from './job-handler.port';
+import { isPermanentFailure, PermanentJobError, type JobHandler } from './job-handler.port';
 
 /** How one run of a job ended, as the worker recorded it. */
 export type JobOutcome =
@@ -52,7 +52,10 @@ export interface JobExecutorDeps {
   owner: string;
   retry: RetryPolicy;
   random?: () => number;
-  /** DingTalkError codes that no retry can fix (e.g. a missing permission): dead-letter at once. */
+  /**
+   * Extra DingTalkError codes to dead-letter at once, on top of the catalogue's `retry: 'never'`
+   * codes (which always dead-letter at once).
+   */
   permanentErrorCodes: ReadonlySet<string>;
   logger: PersistenceLogger;
 }
@@ -118,8 +121,9 @@ export class JobExecutor {
     return 'retried';
   }
 
+  /** The error catalogue decides: a code no retry can fix dead-letters on its first failure. */
   private isPermanent(error: unknown): boolean {
-    if (error instanceof PermanentJobError) return true;
+    if (isPermanentFailure(error)) return true;
     return isDingTalkError(error) && this.deps.permanentErrorCodes.has(error.code);
   }
 }

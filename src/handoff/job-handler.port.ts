@@ -1,3 +1,4 @@
+import { isPermanentError, type ErrorCode } from '../errors';
 import type { HandoffJob } from '../persistence';
 
 /** What the worker gives a handler besides the job. */
@@ -11,8 +12,8 @@ export interface JobContext {
 /**
  * One kind of queued work (`message`, `flush`, `dispatch`, `end_session`, `resume`, `card_action`,
  * `platform_event`, …). Resolve = done. Throw = retry later with backoff, unless the error is a
- * `PermanentJobError` (or a DingTalkError whose code is listed as permanent), which dead-letters at
- * once with its message as the last error.
+ * `PermanentJobError` or carries a code the error catalogue marks `retry: 'never'`, which
+ * dead-letters at once with its message as the last error.
  */
 export interface JobHandler<P = unknown> {
   readonly kind: string;
@@ -22,12 +23,21 @@ export interface JobHandler<P = unknown> {
 /** A failure that no retry can fix (bad payload, unknown kind): dead-letter now. */
 export class PermanentJobError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);
     this.name = 'PermanentJobError';
   }
+}
+
+/**
+ * The worker's rule, for everyone who must know ahead of it (a handler that tells the user before a
+ * job dead-letters): true when no retry can fix `error`, i.e. a PermanentJobError or a code the error
+ * catalogue marks `retry: 'never'`.
+ */
+export function isPermanentFailure(error: unknown): boolean {
+  return error instanceof PermanentJobError || isPermanentError(error);
 }
 
 /** Nest multi-provider style token: every handler is registered under it. */

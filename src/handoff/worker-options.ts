@@ -24,7 +24,7 @@ export interface HandoffWorkerOptions {
   shutdownGraceMs: number;
   /** How often expired leases are taken back (crashed workers, P12). Default: leaseMs/2, at least the poll interval. */
   reclaimIntervalMs?: number;
-  /** DingTalkError codes that dead-letter at once, like PermanentJobError. */
+  /** More DingTalkError codes that dead-letter at once (the catalogue's `never` codes always do). */
   permanentErrorCodes?: Iterable<string>;
   logger?: WorkerLogger;
   /** Random source of the retry jitter (tests pin it). */

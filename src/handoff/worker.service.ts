@@ -6,7 +6,7 @@ import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
 import { HandoffWorker } from './handoff.worker';
 import { describeJobError } from './job-execution';
 import { JOB_HANDLERS, type JobHandler } from './job-handler.port';
-import { DEFAULT_RETRY, type HandoffWorkerStats, type WorkerLogger } from './worker-options';
+import { DEFAULT_RETRY, type HandoffWorkerOptions, type HandoffWorkerStats, type WorkerLogger } from './worker-options';
 import { WorkerStartGate } from './worker-start-gate';
 
 /** Longest wait between attempts to open the database before the worker can start. */
@@ -95,7 +95,8 @@ export function createWorkerFrom(
   config: PluginConfig,
   handlers: readonly JobHandler[],
   logger: WorkerLogger,
+  hooks: Pick<HandoffWorkerOptions, 'onJobSettled'> = {},
 ): HandoffWorker {
   const { concurrency, pollIntervalMs, leaseMs, shutdownGraceMs } = config.worker;
-  return new HandoffWorker({ db, handlers, concurrency, pollIntervalMs, leaseMs, shutdownGraceMs, retry: DEFAULT_RETRY, logger });
+  return new HandoffWorker({ db, handlers, concurrency, pollIntervalMs, leaseMs, shutdownGraceMs, retry: DEFAULT_RETRY, logger, ...hooks });
 }

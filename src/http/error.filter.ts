@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { DingTalkError } from '../errors';
+import { DingTalkError, type ErrorCode } from '../errors';
 
 /**
  * Turns our coded errors into `{ statusCode, code, message }` answers. Anything unexpected becomes a
@@ -28,7 +28,7 @@ export class DingTalkErrorFilter implements ExceptionFilter {
   }
 }
 
-function codeForStatus(status: number): string {
+function codeForStatus(status: number): ErrorCode {
   if (status === 413) return 'dingtalk_body_too_large';
   if (status === 400) return 'dingtalk_request_invalid';
   if (status === 401 || status === 403) return 'dingtalk_unauthorized';

@@ -1,9 +1,9 @@
-import { DingTalkError } from '../errors';
+import { DingTalkError, type ErrorCode } from '../errors';
 
 /**
  * What went wrong below a request that is not one of our coded errors, in words safe for a log
  * line (error name and SQLSTATE only: a driver's message may quote the data) and as the answer:
- * the database being away is 503 (DingTalk retries, rightly); data the database refused is the
+ * the database being away is 503 (the edge spools first where it can); data the database refused is the
  * caller's bad input, 400; anything else is our fault, 500. Every 5xx gets its cause logged.
  */
 export interface FailureCause {
@@ -16,7 +16,7 @@ export interface FailureCause {
 const UNAVAILABLE_STATES = /^(08|53|57|58|XX|42P01)/;
 const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 
-export function failureCause(error: unknown, unavailable: { code: string; message: string }): DingTalkError & { cause: string } {
+export function failureCause(error: unknown, unavailable: { code: ErrorCode; message: string }): DingTalkError & { cause: string } {
   if (error instanceof DingTalkError) return Object.assign(error, { cause: error.code });
   const state = sqlStateOf(error);
   const name = error instanceof Error ? error.name : typeof error;

@@ -1,6 +1,8 @@
 import { Controller, Get, Inject, Optional, Param, UseFilters } from '@nestjs/common';
 import { ConversationEngine } from '../conversation/conversation.engine';
+import { PluginDatabase } from '../core/plugin-database.service';
 import { DingTalkErrorFilter } from '../http/error.filter';
+import { QueueLifecycleRepository, type IntegrationQueueFigures } from '../persistence';
 import { IntegrationResolver } from './integration-resolver';
 import { IntakeSpool } from './spool-file';
 import { StreamReceiver } from './stream.receiver';
@@ -17,6 +19,7 @@ export class StatusController {
     private readonly integrations: IntegrationResolver,
     private readonly receiver: StreamReceiver,
     private readonly engine: ConversationEngine,
+    private readonly database: PluginDatabase,
     @Optional() @Inject(IntakeSpool) private readonly spool?: IntakeSpool | null,
   ) {}
 
@@ -26,14 +29,24 @@ export class StatusController {
     assertInCallerScope(integration);
     // threads-api | host-dispatch | host-callback; null while no expert can answer here.
     const runner = await this.engine.runnerOf(integration).catch(() => null);
+    const queue = await this.queue(integration.id);
     if (integration.options.mode === 'http') {
-      return { integrationId, mode: 'http', state: 'webhook', note: 'HTTP mode has no connection; DingTalk calls the webhook URL.', runner, spool: this.spoolStatus() };
+      return { integrationId, mode: 'http', state: 'webhook', note: 'HTTP mode has no connection; DingTalk calls the webhook URL.', runner, queue, spool: this.spoolStatus() };
     }
     const status = this.receiver.status(integrationId);
-    return { integrationId, mode: 'stream', ...(status ?? { state: 'idle', reconnectCount: 0 }), runner, spool: this.spoolStatus() };
+    return { integrationId, mode: 'stream', ...(status ?? { state: 'idle', reconnectCount: 0 }), runner, queue, spool: this.spoolStatus() };
   }
 
   private spoolStatus() {
     return this.spool ? { enabled: true, ...this.spool.status() } : { enabled: false, depth: 0, bytes: 0 };
+  }
+
+  /** This integration's jobs by status (dead letters: see /dingtalk/queue/:id/dead); null while the database is down. */
+  private async queue(integrationId: string): Promise<IntegrationQueueFigures | null> {
+    try {
+      return await new QueueLifecycleRepository(await this.database.open()).figures(integrationId);
+    } catch {
+      return null;
+    }
   }
 }

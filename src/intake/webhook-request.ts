@@ -98,7 +98,7 @@ function verifyEvent(
 }
 
 /** The one answer to a signed event callback that cannot be taken. */
-export const EVENT_REJECTED = 'dingtalk_event_rejected';
+export const EVENT_REJECTED = 'dingtalk_event_rejected' as const;
 
 function verifyCard(headers: WebhookRequest['headers'], body: object, limits: WebhookLimits): VerifiedWebhook {
   // There is no unsigned mode: the plugin registers every HTTP integration's route with an apiSecret,

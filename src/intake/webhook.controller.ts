@@ -86,7 +86,7 @@ export class WebhookController {
   }
 }
 
-const UNAVAILABLE = { code: 'dingtalk_intake_unavailable', message: 'Could not store the event, so it was not acknowledged; check the plugin database.' };
+const UNAVAILABLE = { code: 'dingtalk_intake_unavailable' as const, message: 'Could not store the event, so it was not acknowledged; check the plugin database.' };
 
 /**
  * The size is the declared content-length; a chunked body has none, so the parsed body is measured

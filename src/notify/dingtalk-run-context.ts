@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DINGTALK_RUN_CONTEXT_KEY, type DingTalkRunContext } from '../conversation/run-context';
+import { isRecord } from '../is-record';
 
 /**
  * Where a run came from, when the DingTalk trigger started it (the engine writes it into
@@ -51,6 +52,5 @@ export function readRunContext(state: unknown): DingTalkRunContext | undefined {
   };
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** Re-exported for this folder's readers; the guard itself lives in ../is-record. */
+export { isRecord };

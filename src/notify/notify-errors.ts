@@ -1,4 +1,4 @@
-import { DingTalkError, isDingTalkError } from '../errors';
+import { DingTalkError, isDingTalkError, type ErrorCode } from '../errors';
 import { isDingTalkApiError } from '../dingtalk/api-error';
 
 /**
@@ -16,7 +16,7 @@ export const RECALL_EXPIRED_REASON = 'robot.processQueryKey.expired';
 export const RECALL_EXPIRED_TEXT =
   'DingTalk only lets a bot recall a 1:1 message within 24 hours of sending it; this message is older, so it stays in the chat. Send a correction instead.';
 
-export function notifyError(code: string, message: string, details?: Record<string, unknown>): DingTalkError {
+export function notifyError(code: ErrorCode, message: string, details?: Record<string, unknown>): DingTalkError {
   return new DingTalkError(code, message, 400, details);
 }
 

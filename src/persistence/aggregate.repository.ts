@@ -72,3 +72,6 @@ export class AggregateRepository {
     };
   }
 }
+
+/** The column list its queries select; the schema-agreement test checks it against the entity. */
+export { COLUMNS as AGGREGATE_COLUMNS };

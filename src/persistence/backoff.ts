@@ -1,8 +1,10 @@
 /**
- * Retry delays for the handoff worker (P13): capped exponential backoff with "full jitter", i.e. a
- * uniformly random delay in [0, min(maxMs, baseMs * 2^(attempt-1))]. Jitter spreads the retries of
- * many jobs that failed together (a DingTalk outage, a throttling burst) instead of retrying them in
- * lock-step. Pure: the random source is injectable so tests can pin it.
+ * The one backoff of the plugin: capped exponential with "full jitter", i.e. a uniformly random
+ * delay in [0, min(maxMs, baseMs * 2^(attempt-1))]. The handoff queue (P13), the DingTalk client's
+ * in-call retries and the Stream reconnects all use it. Jitter spreads the retries of many callers
+ * that failed together (a DingTalk outage, a throttling burst) instead of retrying them in
+ * lock-step. Pure: the random source is injectable so tests can pin it. Kept free of imports, so any
+ * layer may use it.
  */
 export interface BackoffOptions {
   /** Upper bound of the delay after the first failed attempt. */
@@ -26,12 +28,15 @@ export function backoffCap(attempt: number, options: Pick<BackoffOptions, 'baseM
 
 /**
  * Delay in whole milliseconds before retrying after `attempt` failed attempts (1 = the first run
- * failed). Always an integer in [0, backoffCap(attempt)].
+ * failed). Always an integer in [0, backoffCap(attempt)]. A server hint (Retry-After, an IP-ban
+ * wait) raises the delay to at least the hint, never above maxMs.
  */
-export function backoffDelay(attempt: number, options: BackoffOptions): number {
+export function backoffDelay(attempt: number, options: BackoffOptions, hintMs?: number): number {
   const cap = backoffCap(attempt, options);
   const draw = (options.random ?? Math.random)();
   // Clamp a misbehaving random source instead of producing a negative or over-cap delay.
   const unit = Number.isFinite(draw) ? Math.min(Math.max(draw, 0), 1) : 0;
-  return Math.min(Math.floor(unit * (cap + 1)), Math.floor(cap));
+  const jittered = Math.min(Math.floor(unit * (cap + 1)), Math.floor(cap));
+  if (hintMs === undefined || !(hintMs > 0)) return jittered;
+  return Math.floor(Math.min(Math.max(0, options.maxMs), Math.max(jittered, hintMs)));
 }

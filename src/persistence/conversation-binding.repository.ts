@@ -147,3 +147,6 @@ function toBinding(row: Record<string, unknown>): ConversationBinding {
     updatedAt: toDate(row.updated_at),
   };
 }
+
+/** The column list its queries select; the schema-agreement test checks it against the entity. */
+export { COLUMNS as CONVERSATION_BINDING_COLUMNS };

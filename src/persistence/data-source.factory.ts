@@ -48,6 +48,9 @@ export function createPluginDataSource(input: CreatePluginDataSourceInput = {}):
     synchronize: false,
     migrationsRun: false,
     dropSchema: false,
+    // gen_random_uuid() is core since PostgreSQL 13; the plugin never installs extensions in the host's database.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
     maxQueryExecutionTime: SLOW_QUERY_MS,
     logger: new TypeOrmLoggerAdapter(logger),
   });

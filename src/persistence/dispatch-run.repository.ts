@@ -28,13 +28,7 @@ export interface DispatchRun {
   version: number;
 }
 
-export interface BeginDispatchRunInput {
-  runId: string;
-  sessionKey: string;
-  integrationId: string;
-  xpertId: string;
-  threadId: string;
-  replyTarget: unknown;
+export interface BeginDispatchRunInput extends Pick<DispatchRun, 'runId' | 'sessionKey' | 'integrationId' | 'xpertId' | 'threadId' | 'replyTarget'> {
   answersInterruptId?: string;
   decision?: 'confirm' | 'reject';
   /** Creation time on the caller's clock (the in-flight check compares with the same clock). */
@@ -158,3 +152,6 @@ function toRun(row: Record<string, unknown>): DispatchRun {
     version: toNumber(row.version),
   };
 }
+
+/** The column list its queries select; the schema-agreement test checks it against the entity. */
+export { COLUMNS as DISPATCH_RUN_COLUMNS };

@@ -22,6 +22,7 @@ export * from './migrations';
 export * from './migrator';
 export * from './outbox.repository';
 export * from './pool-guard';
+export * from './queue-lifecycle.repository';
 export * from './trigger-binding.repository';
 export * from './legacy-tables';
 export * from './legacy-sessions';

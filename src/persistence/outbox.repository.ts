@@ -227,3 +227,6 @@ function toOutboxRecord(row: Record<string, unknown>): OutboxRecord {
     recalledAt: toDateOrNull(row.recalled_at),
   };
 }
+
+/** The column list its queries select; the schema-agreement test checks it against the entity. */
+export { COLUMNS as OUTBOX_COLUMNS };

@@ -109,3 +109,6 @@ function toTriggerBinding(row: Record<string, unknown>): TriggerBinding {
     updatedAt: toDate(row.updated_at),
   };
 }
+
+/** The column list its queries select; the schema-agreement test checks it against the entity. */
+export { COLUMNS as TRIGGER_BINDING_COLUMNS };

@@ -1,3 +1,4 @@
+import { silentLogger } from '../persistence/logger';
 /**
  * The port every expert runner implements (host trigger callback, Xpert threads API, sandbox expert).
  *
@@ -107,9 +108,4 @@ export interface RunnerLogger {
 }
 
 /** Logger that drops everything; the default so runners never need a null check. */
-export const silentRunnerLogger: RunnerLogger = {
-  debug: () => undefined,
-  log: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+export const silentRunnerLogger: RunnerLogger = silentLogger;

@@ -3,13 +3,11 @@
  * human-readable summary for a chat message, and builds the resume value the HITL middleware expects.
  * Pure; never throws on odd shapes, because the operation comes from the network.
  */
+import { isRecord } from '../is-record';
 
 const MAX_ARGS_CHARS = 300;
 const MAX_PROMPT_CHARS = 2000;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];

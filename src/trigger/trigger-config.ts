@@ -1,4 +1,5 @@
 import type { TriggerBindingConfig } from '../persistence';
+import { isRecord } from '../is-record';
 
 /** The settings of one DingTalk trigger node, as the studio stores them in `node.config`. */
 export interface DingTalkTriggerConfig {
@@ -88,6 +89,3 @@ function optionalText<K extends string>(key: K, value: unknown): Partial<Record<
   return typeof value === 'string' && value.trim() ? ({ [key]: value.trim() } as Record<K, string>) : {};
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

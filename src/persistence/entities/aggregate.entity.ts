@@ -18,7 +18,7 @@ export class AggregateEntity {
   version!: number;
 
   /** A JSON array of the buffered messages, oldest first. */
-  @Column({ type: 'jsonb', default: () => `'[]'::jsonb` })
+  @Column({ type: 'jsonb', default: () => `'[]'` })
   messages!: unknown[];
 
   @Column({ name: 'flush_at', type: 'timestamptz' })

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn, Unique } from 'typeorm';
+import { Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { TABLES } from './table-names';
 
 /**
@@ -9,7 +9,8 @@ import { TABLES } from './table-names';
 @Entity({ name: TABLES.conversationBinding })
 @Unique('plugin_dingtalk_conversation_binding_session_uq', ['sessionKey'])
 export class ConversationBindingEntity {
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  // The migration's DEFAULT gen_random_uuid(), which TypeORM reads back as a generated uuid.
+  @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'session_key', type: 'text' })
@@ -42,4 +43,16 @@ export class ConversationBindingEntity {
 
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
   updatedAt!: Date;
+
+  /** Where the session's answers go (migration 0002), for actions that arrive without a chat event. */
+  @Column({ name: 'reply_target', type: 'jsonb', nullable: true })
+  replyTarget!: unknown;
+
+  /** The run that stopped for a human confirmation (migration 0002). */
+  @Column({ name: 'pending_interrupt', type: 'jsonb', nullable: true })
+  pendingInterrupt!: unknown;
+
+  /** The Xpert conversation a dispatched session continues (migration 0008; 0009 fills it on upgrade). */
+  @Column({ name: 'xpert_conversation_id', type: 'text', nullable: true })
+  xpertConversationId!: string | null;
 }

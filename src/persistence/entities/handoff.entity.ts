@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { TABLES } from './table-names';
 
 export type HandoffStatus = 'queued' | 'running' | 'done' | 'dead';
@@ -11,8 +11,13 @@ export type HandoffStatus = 'queued' | 'running' | 'done' | 'dead';
 @Entity({ name: TABLES.handoff })
 @Index('plugin_dingtalk_handoff_status_run_at_idx', ['status', 'runAt'])
 @Index('plugin_dingtalk_handoff_session_seq_idx', ['sessionKey', 'seq'])
+@Index('plugin_dingtalk_handoff_queued_seq_idx', ['seq'], { where: `status = 'queued'` })
+@Index('plugin_dingtalk_handoff_active_session_idx', ['sessionKey', 'seq'], { where: `status IN ('queued', 'running')` })
+@Check('plugin_dingtalk_handoff_status_ck', `status IN ('queued', 'running', 'done', 'dead')`)
+@Check('plugin_dingtalk_handoff_attempts_ck', `attempts >= 0 AND max_attempts >= 1`)
 export class HandoffEntity {
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  // The migration's DEFAULT gen_random_uuid(), which TypeORM reads back as a generated uuid.
+  @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   /** bigserial; pg returns int8 as a string, PGlite as a number: repositories normalise it. */
@@ -29,7 +34,7 @@ export class HandoffEntity {
   @Column({ name: 'session_key', type: 'text', nullable: true })
   sessionKey!: string | null;
 
-  @Column({ type: 'jsonb' })
+  @Column({ type: 'jsonb', default: () => `'{}'` })
   payload!: unknown;
 
   @Column({ type: 'text', default: 'queued' })

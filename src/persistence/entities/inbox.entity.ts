@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { TABLES } from './table-names';
 
 /**
@@ -10,7 +10,8 @@ import { TABLES } from './table-names';
 @Unique('plugin_dingtalk_inbox_event_uq', ['integrationId', 'eventId'])
 @Index('plugin_dingtalk_inbox_received_at_idx', ['receivedAt'])
 export class InboxEntity {
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  // The migration's DEFAULT gen_random_uuid(), which TypeORM reads back as a generated uuid.
+  @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'integration_id', type: 'text' })

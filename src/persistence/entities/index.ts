@@ -1,12 +1,20 @@
+import { ActionUseEntity } from './action-use.entity';
 import { AggregateEntity } from './aggregate.entity';
+import { AppBudgetEntity } from './app-budget.entity';
+import { CardRouteEntity } from './card-route.entity';
 import { ConversationBindingEntity } from './conversation-binding.entity';
+import { DispatchRunEntity } from './dispatch-run.entity';
 import { HandoffEntity } from './handoff.entity';
 import { InboxEntity } from './inbox.entity';
 import { OutboxEntity } from './outbox.entity';
 import { TriggerBindingEntity } from './trigger-binding.entity';
 
+export * from './action-use.entity';
 export * from './aggregate.entity';
+export * from './app-budget.entity';
+export * from './card-route.entity';
 export * from './conversation-binding.entity';
+export * from './dispatch-run.entity';
 export * from './handoff.entity';
 export * from './inbox.entity';
 export * from './outbox.entity';
@@ -21,4 +29,8 @@ export const PLUGIN_ENTITIES = [
   HandoffEntity,
   AggregateEntity,
   OutboxEntity,
+  DispatchRunEntity,
+  ActionUseEntity,
+  CardRouteEntity,
+  AppBudgetEntity,
 ];

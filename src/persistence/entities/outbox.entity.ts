@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { TABLES } from './table-names';
 
 export type OutboxTargetType = 'user' | 'group' | 'webhook' | 'card';
@@ -13,8 +13,13 @@ export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'recalled';
 @Unique('plugin_dingtalk_outbox_idempotency_uq', ['idempotencyKey'])
 @Index('plugin_dingtalk_outbox_process_query_key_idx', ['integrationId', 'processQueryKey'])
 @Index('plugin_dingtalk_outbox_out_track_id_idx', ['integrationId', 'outTrackId'])
+@Check('plugin_dingtalk_outbox_target_type_ck', `target_type IN ('user', 'group', 'webhook', 'card')`)
+@Check('plugin_dingtalk_outbox_status_ck', `status IN ('pending', 'sent', 'failed', 'recalled')`)
+@Check('plugin_dingtalk_outbox_card_stream_check', `card_stream IN ('streaming', 'finalized', 'abandoned')`)
+@Index('plugin_dingtalk_outbox_streaming_idx', ['updatedAt'], { where: `card_stream = 'streaming'` })
 export class OutboxEntity {
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  // The migration's DEFAULT gen_random_uuid(), which TypeORM reads back as a generated uuid.
+  @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'idempotency_key', type: 'text' })
@@ -55,6 +60,22 @@ export class OutboxEntity {
 
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
   updatedAt!: Date;
+
+  /** Answer cards: `streaming` while a replica streams into it, then `finalized` or `abandoned` (migration 0006). */
+  @Column({ name: 'card_stream', type: 'text', nullable: true })
+  cardStream!: 'streaming' | 'finalized' | 'abandoned' | null;
+
+  /** The replica streaming into the card. */
+  @Column({ name: 'stream_owner', type: 'text', nullable: true })
+  streamOwner!: string | null;
+
+  /** When a sweep first found the stream's owner gone. */
+  @Column({ name: 'stream_orphaned_at', type: 'timestamptz', nullable: true })
+  streamOrphanedAt!: Date | null;
+
+  /** The replica that sent (or is sending) the row: a pending row is in flight only while it lives. */
+  @Column({ type: 'text', nullable: true })
+  sender!: string | null;
 
   @Column({ name: 'recalled_at', type: 'timestamptz', nullable: true })
   recalledAt!: Date | null;

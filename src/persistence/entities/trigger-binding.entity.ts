@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn, Unique } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { TABLES } from './table-names';
 
 /**
@@ -8,10 +8,12 @@ import { TABLES } from './table-names';
  */
 @Entity({ name: TABLES.triggerBinding })
 @Unique('plugin_dingtalk_trigger_binding_integration_uq', ['integrationId'])
+@Index('plugin_dingtalk_trigger_binding_xpert_idx', ['xpertId'])
 export class TriggerBindingEntity {
   // A column default rather than a generated uuid: TypeORM's uuid generation installs uuid-ossp,
   // which PGlite does not have.
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  // The migration's DEFAULT gen_random_uuid(), which TypeORM reads back as a generated uuid.
+  @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'integration_id', type: 'text' })
@@ -30,7 +32,7 @@ export class TriggerBindingEntity {
   enabled!: boolean;
 
   /** Trigger config: sessionTimeoutSeconds, summaryWindowSeconds, … */
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb', default: () => `'{}'` })
   config!: Record<string, unknown>;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })

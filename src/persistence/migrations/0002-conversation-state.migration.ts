@@ -1,4 +1,4 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { StatementMigration } from './statement-migration';
 
 /**
  * Conversation state the conversation engine needs across jobs and replicas:
@@ -18,14 +18,10 @@ const DOWN: readonly string[] = [
   `ALTER TABLE plugin_dingtalk_conversation_binding DROP COLUMN IF EXISTS reply_target`,
 ];
 
-export class ConversationState1732000000002 implements MigrationInterface {
+export class ConversationState1732000000002 extends StatementMigration {
   name = 'ConversationState1732000000002';
 
-  async up(queryRunner: QueryRunner): Promise<void> {
-    for (const statement of UP) await queryRunner.query(statement);
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    for (const statement of DOWN) await queryRunner.query(statement);
+  constructor() {
+    super(UP, DOWN);
   }
 }

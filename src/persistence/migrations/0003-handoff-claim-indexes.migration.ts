@@ -1,4 +1,4 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { StatementMigration } from './statement-migration';
 
 /**
  * Indexes for the claim query, which must stay cheap with a backlog (after an outage thousands of
@@ -20,14 +20,10 @@ const DOWN: readonly string[] = [
   'DROP INDEX IF EXISTS plugin_dingtalk_handoff_queued_seq_idx',
 ];
 
-export class HandoffClaimIndexes1732000000003 implements MigrationInterface {
+export class HandoffClaimIndexes1732000000003 extends StatementMigration {
   name = 'HandoffClaimIndexes1732000000003';
 
-  async up(queryRunner: QueryRunner): Promise<void> {
-    for (const statement of UP) await queryRunner.query(statement);
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    for (const statement of DOWN) await queryRunner.query(statement);
+  constructor() {
+    super(UP, DOWN);
   }
 }

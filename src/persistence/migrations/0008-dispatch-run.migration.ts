@@ -1,4 +1,4 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { StatementMigration } from './statement-migration';
 
 /**
  * Turns answered through the host's own dispatch (a 3.17 host's handoff queue):
@@ -39,15 +39,11 @@ const UP: readonly string[] = [
 
 const DOWN: readonly string[] = [`DROP TABLE IF EXISTS plugin_dingtalk_dispatch_run`];
 
-export class DispatchRun1732000000008 implements MigrationInterface {
+// down: the session column stays; the upgrade path may own it too, and an unused NULL column is harmless.
+export class DispatchRun1732000000008 extends StatementMigration {
   name = 'DispatchRun1732000000008';
 
-  async up(queryRunner: QueryRunner): Promise<void> {
-    for (const statement of UP) await queryRunner.query(statement);
-  }
-
-  // The session column stays: the upgrade path may own it too, and an unused NULL column is harmless.
-  async down(queryRunner: QueryRunner): Promise<void> {
-    for (const statement of DOWN) await queryRunner.query(statement);
+  constructor() {
+    super(UP, DOWN);
   }
 }

@@ -200,6 +200,21 @@ describe('conversation engine: message → session → Xpert API runner → repl
     expect(runText(withBroken.body)).toBe('see file\n[The user sent an attachment (file) that could not be passed on.]');
   });
 
+  it('an error no retry can fix (the Xpert host rejects the API key) dead-letters at once and still tells the user', async () => {
+    await new TriggerBindingRepository(t.db).upsert({
+      integrationId: INTEGRATION,
+      xpertId: XPERT,
+      config: { sessionTimeoutSeconds: 600, summaryWindowSeconds: 0, xpertApiKey: 'not-the-key' },
+    });
+    await engine.send(INTEGRATION, { text: 'hello?' });
+    const [first] = await engine.drain();
+    expect(first.error).toMatchObject({ code: 'dingtalk_expert_auth_failed' });
+    const [job] = await engine.jobs('message');
+    expect(job).toMatchObject({ status: 'dead', attempts: 1 });
+    expect(job.lastError).toContain('rejected the API key');
+    expect(engine.reply.notices.map((n) => n.text)).toEqual(['Sorry, the expert could not answer this time. Please try again in a moment.']);
+  });
+
   it('a retried job after the answer went out does not ask the expert twice', async () => {
     const before = fake.runs().length;
     // The first finish fails (DingTalk down while closing the answer): the job is retried.
@@ -216,7 +231,9 @@ describe('conversation engine: message → session → Xpert API runner → repl
     }));
     await engine.send(INTEGRATION, { text: 'once only' });
     const first = await engine.drain();
-    expect(first[0].error).toBeDefined();
+    // The injected failure itself, not any error (a TypeError would also be "defined").
+    expect(first[0].error).toBeInstanceOf(Error);
+    expect((first[0].error as Error).message).toBe('DingTalk unreachable (test)');
     await expectRetryAnswersWithoutRerun(before, 'once only');
   });
   it('a reply that fails mid-stream does not cut the expert off: the run is read to its end, recorded, and the retry only redoes the reply', async () => {

@@ -5,6 +5,7 @@ import { parsePluginConfig } from '../../../src/config/plugin-config';
 import { ConversationEngine, CONVERSATION_PROVIDERS } from '../../../src/conversation';
 import { PluginDatabase } from '../../../src/core/plugin-database.service';
 import { JOB_HANDLERS, type JobHandler } from '../../../src/handoff/job-handler.port';
+import { WorkerService } from '../../../src/handoff/worker.service';
 import { IntegrationRecords } from '../../../src/host/integration-records.port';
 import { IntegrationResolver } from '../../../src/intake/integration-resolver';
 import { DingTalkClientRegistry } from '../../../src/integration/client-registry';
@@ -17,6 +18,7 @@ import { MemoryIntegrationRecords, RecordingReply } from './support/fakes';
 /** The providers the plugin module must list for this part, resolved by Nest as the host would. */
 describe('Nest wiring of the conversation engine and the trigger', () => {
   let app: INestApplicationContext;
+  const worker = { notify: jest.fn() };
 
   beforeAll(async () => {
     @Module({
@@ -31,6 +33,8 @@ describe('Nest wiring of the conversation engine and the trigger', () => {
         IntegrationResolver,
         DingTalkClientRegistry,
         { provide: REPLY_PORT, useValue: new RecordingReply() },
+        // A stand-in worker: waking must reach the module's worker, found at call time.
+        { provide: WorkerService, useValue: worker },
         ...CONVERSATION_PROVIDERS,
       ],
     })
@@ -52,7 +56,8 @@ describe('Nest wiring of the conversation engine and the trigger', () => {
     const callbacks = app.get(TriggerCallbacks);
     callbacks.register('xpert-1', jest.fn());
     expect(engine.runners.select('xpert-1', null, { integrationId: 'i', conversationType: 'private', conversationId: 'c', eventId: 'e', language: 'en' }).delivery).toBe('detached');
-    // No worker in this module: waking it is a no-op, not an error.
-    expect(() => engine.deps.wake?.()).not.toThrow();
+    expect(worker.notify).not.toHaveBeenCalled();
+    engine.deps.wake?.();
+    expect(worker.notify).toHaveBeenCalledTimes(1);
   });
 });

@@ -126,7 +126,7 @@ describe('routing: conversation binding > trigger binding > integration fallback
     engine.retryDelayMs = 1000;
     engine.reply.failNotices = 1;
     await engine.send(INTEGRATION, { text: 'anyone?' });
-    expect((await engine.drain())[0].error).toBeDefined();
+    expect(((await engine.drain())[0].error as Error).message).toBe('DingTalk unreachable (test)');
     expect(engine.reply.notices).toHaveLength(0);
     engine.clock.advance(1000); // the retry is due, in the same hour: the gate was reserved but never marked sent
     await engine.drain();
@@ -163,7 +163,7 @@ describe('routing: conversation binding > trigger binding > integration fallback
     engine.records.add(integrationRecord(INTEGRATION));
     await triggers.upsert({ integrationId: INTEGRATION, xpertId: 'xpert-elsewhere', config: {} });
     await engine.send(INTEGRATION, { text: 'hi' });
-    expect((await engine.drain())[0].error).toBeDefined();
+    expect((await engine.drain())[0].error).toMatchObject({ code: CALLBACK_MISSING_CODE });
 
     const other = engine.restart();
     const called: unknown[] = [];

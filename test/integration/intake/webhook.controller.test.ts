@@ -4,6 +4,7 @@ import { IntakeSpool } from '../../../src/intake/spool-file';
 import { CaptureLogger } from '../../support/capture-logger';
 import { waitFor } from '../../support/wait-for';
 import { intakeCounts } from '../../support/counts';
+import { usingServer } from '../../support/database';
 import { HTTP_APP, startPluginHost, type PluginHost } from '../../support/plugin-host';
 
 const CARD_SECRET = 'card-callback-secret-0123';
@@ -20,6 +21,14 @@ afterAll(async () => {
 });
 
 const counts = () => intakeCounts(stack.host.hostDataSource);
+
+/** Sessions blocked on a lock of the inbox table right now. */
+async function waitingOnInbox(): Promise<number> {
+  const [row] = await stack.host.hostDataSource.query(
+    `SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'plugin_dingtalk_inbox'::regclass`,
+  );
+  return Number(row.n);
+}
 const driver = () => stack.http.driver;
 const privateMessage = (text = 'hello expert') => driver().robotMessage({ conversationType: 'private', text, senderStaffId: 'user001', msgId: `msg-${randomUUID()}` });
 
@@ -65,10 +74,35 @@ describe('robot messages in HTTP mode', () => {
     expect(await counts()).toEqual(before);
   });
 
-  it('turns 20 concurrent deliveries of one message into exactly one job (P9)', async () => {
+  it('turns 20 overlapping deliveries of one message into exactly one job (P9)', async () => {
     const message = privateMessage();
     const before = await counts();
     const responses = await Promise.all(Array.from({ length: 20 }, () => driver().postRobotMessage(stack.http.webhookUrl, message)));
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(await counts()).toEqual({ inbox: before.inbox + 1, jobs: before.jobs + 1 });
+  });
+
+  // PGlite serves one connection, so deliveries can only take turns there; the pool races for real.
+  (usingServer ? it : it.skip)('turns 20 deliveries racing in the database at once into exactly one job (P9, server only)', async () => {
+    const message = privateMessage();
+    const before = await counts();
+    // Hold the inbox table so every delivery waits inside the database, then let them all go at once.
+    const blocker = stack.host.hostDataSource.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    await blocker.query('LOCK TABLE plugin_dingtalk_inbox IN SHARE MODE');
+    let answered = 0;
+    const deliveries = Promise.all(
+      Array.from({ length: 20 }, () => driver().postRobotMessage(stack.http.webhookUrl, message).finally(() => (answered += 1))),
+    );
+    try {
+      await waitFor(async () => (await waitingOnInbox()) >= 2, 'deliveries waiting on the inbox');
+      expect(answered).toBe(0);
+    } finally {
+      await blocker.rollbackTransaction();
+      await blocker.release();
+    }
+    const responses = await deliveries;
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
     expect(await counts()).toEqual({ inbox: before.inbox + 1, jobs: before.jobs + 1 });
   });

@@ -82,6 +82,8 @@ describe('dingtalk_list_users', () => {
     expect(result.content).toMatch(/developer console → the app → Permission management/);
     expect(result.content).not.toMatch(/\n\s+at /);
     expect(result.state.dingtalk_notify_last_result).toMatchObject({ ok: false, error_code: 'dingtalk_permission_missing' });
+    // A permanent error is answered at once: DingTalk was asked exactly once.
+    expect(f.sim.calls({ path: '/topapi/v2/user/list' })).toHaveLength(1);
   });
 
   it('an invalid cursor gets a readable answer', async () => {

@@ -101,6 +101,9 @@ describe('Database', () => {
       await q.query(insert, ['e1']);
       inside.resolve();
       await release.promise;
+      // One more round trip after the outside query was submitted: were it let through, the
+      // embedded database would answer it first.
+      await q.query('SELECT 1');
       order.push('commit');
     });
     await inside.promise;
@@ -108,17 +111,17 @@ describe('Database', () => {
       order.push('query');
       return Number(rows[0].n);
     });
-    // Give the outside query every chance to run before the transaction ends.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    release.resolve();
-    await tx;
-    const seen = await outside;
     if (t.db.serial) {
+      release.resolve();
+      await tx;
+      expect(await outside).toBe(1);
       expect(order).toEqual(['commit', 'query']);
-      expect(seen).toBe(1);
     } else {
+      // Another connection answers while the transaction is still open (it waits on `release`).
+      expect(await outside).toBe(0); // the uncommitted row is invisible to another connection
+      release.resolve();
+      await tx;
       expect(order).toEqual(['query', 'commit']);
-      expect(seen).toBe(0); // the uncommitted row is invisible to another connection
     }
   });
 
@@ -126,12 +129,22 @@ describe('Database', () => {
     // A second plugin DataSource on the same host settings (on PGlite: the same embedded instance).
     const other = await Database.open(createPluginDataSource({ hostOptions: t.hostOptions }));
     expect(other.serial).toBe(t.db.serial);
+    const inside = deferred();
+    const release = deferred();
+    let closed = false;
     const slow = other.tx(async (q) => {
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      return q.query<{ one: number }>('SELECT 1 AS one');
+      inside.resolve();
+      await release.promise;
+      const rows = await q.query<{ one: number }>('SELECT 1 AS one');
+      return { rows, closedMeanwhile: closed };
     });
-    await other.close();
-    expect(await slow).toEqual([{ one: 1 }]);
+    await inside.promise;
+    const closing = other.close().then(() => {
+      closed = true;
+    });
+    release.resolve();
+    expect(await slow).toEqual({ rows: [{ one: 1 }], closedMeanwhile: false });
+    await closing;
     expect(other.isClosed).toBe(true);
     await expect(other.query('SELECT 1')).rejects.toMatchObject({ code: 'dingtalk_database_closed' });
     // The test database (the host's instance, on PGlite) is still alive.

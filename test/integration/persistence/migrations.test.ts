@@ -9,7 +9,7 @@ import {
   TABLES,
   type PersistenceLogger,
 } from '../../../src/persistence';
-import { openTestDatabase, usingServer, type TestDatabase } from '../../support/database';
+import { deferred, openTestDatabase, usingServer, type TestDatabase } from '../../support/database';
 
 async function tableNames(dataSource: DataSource): Promise<string[]> {
   const rows: Array<{ table_name: string }> = await dataSource.query(
@@ -62,14 +62,19 @@ describe('plugin migrations', () => {
     const other = new Client({ connectionString: (t.hostOptions as { url: string }).url });
     await other.connect();
     const messages: string[] = [];
-    const logger: PersistenceLogger = { debug: () => undefined, log: (m) => messages.push(m), warn: (m) => messages.push(m), error: (m) => messages.push(m) };
+    const waiting = deferred();
+    const note = (m: string) => {
+      messages.push(m);
+      if (/another replica is migrating/.test(m)) waiting.resolve();
+    };
+    const logger: PersistenceLogger = { debug: () => undefined, log: note, warn: note, error: note };
     try {
       await other.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
       let finished = false;
       const run = runMigrations(t.dataSource, logger).then(() => (finished = true));
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // It says it waits, and (the lock still held) it has not finished.
+      await waiting.promise;
       expect(finished).toBe(false);
-      expect(messages.join('\n')).toMatch(/another replica is migrating/);
       await other.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
       await run;
       expect(finished).toBe(true);

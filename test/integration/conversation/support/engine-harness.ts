@@ -2,7 +2,7 @@ import { parsePluginConfig } from '../../../../src/config/plugin-config';
 import type { ConversationDeps } from '../../../../src/conversation/conversation.deps';
 import { createJobHandlers } from '../../../../src/conversation/job-handlers.factory';
 import type { PluginDatabase } from '../../../../src/core/plugin-database.service';
-import { PermanentJobError, type JobHandler } from '../../../../src/handoff/job-handler.port';
+import { isPermanentFailure, PermanentJobError, type JobHandler } from '../../../../src/handoff/job-handler.port';
 import { actionLinkSecret, verifyActionLink } from '../../../../src/intake/action-link';
 import { IntakeService, type IntakeOutcome } from '../../../../src/intake/intake.service';
 import { IntegrationResolver } from '../../../../src/intake/integration-resolver';
@@ -109,7 +109,7 @@ export class EngineHarness {
         await this.queue.complete(job.id, 'test-worker');
         ran.push({ job });
       } catch (error) {
-        await this.queue.fail(job.id, 'test-worker', error, { dead: error instanceof PermanentJobError, retryAt: new Date(this.clock.now() + this.retryDelayMs) });
+        await this.queue.fail(job.id, 'test-worker', error, { dead: isPermanentFailure(error), retryAt: new Date(this.clock.now() + this.retryDelayMs) });
         ran.push({ job, error });
       }
     }
