@@ -1,4 +1,5 @@
 import type { FirstReplyFigures } from './first-reply.bench';
+import type { AnchorFigures } from './graphile-anchor';
 import type { IngestFigures } from './ingest.bench';
 import type { QueueFigures } from './queue.bench';
 
@@ -17,7 +18,7 @@ export function ingestReport(ingest: IngestFigures): string[] {
   ];
 }
 
-export function queueReport(q: QueueFigures): string[] {
+export function queueReport(q: QueueFigures, anchor: AnchorFigures): string[] {
   const { drain, baseline } = q;
   const jobsPerTrip = drain.completedPerSecond / baseline.perSecond;
   return [
@@ -26,9 +27,12 @@ export function queueReport(q: QueueFigures): string[] {
     `| SELECT 1 round trips (baseline) | ${baseline.concurrency} | ${baseline.total} | fixed | ${baseline.perSecond} |`,
     `| jobs claimed | ${q.workers} × ${q.concurrency} | ${drain.claimedByWorker.reduce((a, b) => a + b, 0)} | ${drain.seconds.toFixed(2)} | ${drain.claimedPerSecond} |`,
     `| jobs completed (no-op handler) | ${q.workers} × ${q.concurrency} | ${drain.completed} of ${q.jobs} | ${drain.seconds.toFixed(2)} | ${drain.completedPerSecond} |`,
+    `| ${anchor.name}, one named queue per session (anchor) | ${anchor.workers} × ${anchor.concurrency} | ${anchor.completed} of ${anchor.jobs} | ${anchor.seconds.toFixed(2)} | ${anchor.completedPerSecond} |`,
     `claimed per worker: ${drain.claimedByWorker.join(', ')}; ${q.sessions} sessions; poll ${q.pollIntervalMs} ms (idle fallback: a finished job wakes its worker)`,
     `ratio jobs/round trips: ${jobsPerTrip.toPrecision(2)} (one job costs about ${Math.round(1 / jobsPerTrip)} round trips)`,
+    `ratio queue/graphile-worker: ${(drain.completedPerSecond / anchor.completedPerSecond).toFixed(2)} (jobs completed per second, same jobs, workers, concurrency and server)`,
     ...checkLine('exactly once', q.failures),
+    ...checkLine('anchor exactly once and in queue order', anchor.failures),
   ];
 }
 
