@@ -51,7 +51,7 @@ export class IntakeService {
     const inbound = toInboxRecord(integration.id, event);
     const record = { ...inbound, job: { ...inbound.job, maxAttempts: this.config.worker.maxAttempts } };
     const db = await this.database.open();
-    const result = await this.inbox.acceptAtomic(db, record);
+    const result = await this.inbox.acceptGrouped(db, record);
     // A worker in this process picks the job up now instead of at its next poll.
     if (result.accepted) this.worker?.notify();
     return result.accepted && result.jobId ? { status: 'accepted', jobId: result.jobId } : { status: 'duplicate' };
