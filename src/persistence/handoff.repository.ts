@@ -103,6 +103,60 @@ export class HandoffRepository {
   }
 
   /**
+   * Marks a job done and, in the same statement, claims the next due job of the same session for the
+   * same owner: the common case "a session's next message was waiting behind this one" then costs
+   * one statement and one commit instead of two. The successor is exactly what claim() would allow
+   * once this job is done: the session's oldest queued job, due, with no other earlier job of the
+   * session queued or running. This job still counts as running in the statement's snapshot, so it
+   * is the one earlier job excluded by id — and only when the completion really happened (owner still
+   * held the lease); otherwise nothing is claimed. Concurrent claimers either saw this job running
+   * (successor not claimable) or see the successor already running: never two runs of one session.
+   */
+  async completeAndClaimNext<P = unknown>(id: string, owner: string, leaseMs: number): Promise<{ completed: boolean; next: HandoffJob<P> | null }> {
+    requirePositiveInteger('leaseMs', leaseMs);
+    const rows = await this.db.query(
+      `WITH ${CLOCK_CTE},
+       completed AS (
+         UPDATE ${T} h
+            SET status = 'done', lease_until = NULL, finished_at = clock.now, updated_at = clock.now
+           FROM clock
+          WHERE h.id = $2::uuid AND h.lease_owner = $3 AND h.status = 'running'
+         RETURNING h.id, h.session_key),
+       successor AS (
+         SELECT j.id AS claim_id
+           FROM ${T} j, completed c
+          WHERE c.session_key IS NOT NULL
+            AND j.session_key = c.session_key
+            AND j.status = 'queued'
+            AND j.run_at <= (SELECT now FROM clock)
+            AND NOT EXISTS (
+                  SELECT 1 FROM ${T} e
+                   WHERE e.session_key = j.session_key
+                     AND e.seq < j.seq
+                     AND e.status IN ('queued', 'running')
+                     AND e.id <> c.id)
+          ORDER BY j.seq
+          LIMIT 1
+          FOR UPDATE OF j SKIP LOCKED),
+       claimed AS (
+         UPDATE ${T} h
+            SET status = 'running',
+                lease_owner = $3,
+                lease_until = clock.now + $4::int * interval '1 millisecond',
+                attempts = h.attempts + 1,
+                updated_at = clock.now
+           FROM successor, clock
+          WHERE h.id = successor.claim_id
+         RETURNING ${qualified('h')})
+       SELECT done.n AS completed_n, claimed.* FROM (SELECT count(*)::int AS n FROM completed) done LEFT JOIN claimed ON true`,
+      [clockParam(this.now), id, owner, leaseMs],
+    );
+    const row = rows[0];
+    const completed = toNumber(row?.completed_n ?? 0) === 1;
+    return { completed, next: row && row.id !== null && row.id !== undefined ? toHandoffJob<P>(row) : null };
+  }
+
+  /**
    * Records a failed run (P13): back to queued with the given run time, or dead when this was the
    * last attempt (or `dead` is set). The error text is kept either way. Null when `owner` no longer
    * holds the job.

@@ -76,7 +76,7 @@ describe('InboxGroupCommit', () => {
     expect(calls.some((call) => call.settled())).toBe(false);
     expect(await count(t, 'plugin_dingtalk_inbox')).toBe(0);
 
-    gate.resolve();
+    gate.resolve(undefined);
     const results = await Promise.all(calls.map((call) => call.promise));
     expect(statements).toHaveLength(1);
     expect(results.every((result) => result.accepted && typeof result.jobId === 'string')).toBe(true);
@@ -89,14 +89,14 @@ describe('InboxGroupCommit', () => {
     const committer = group();
     const calls = ['z-last-id', 'a-first-id', 'm-middle'].map((id) => committer.accept(event(id)));
     flush();
-    gate.resolve();
+    gate.resolve(undefined);
     const results = await Promise.all(calls);
     const seqs = await Promise.all(results.map(async (result) => (await queue.get(result.jobId!))!.seq));
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
   });
 
   it('a duplicate event id in the same batch, or one stored earlier, yields exactly one job', async () => {
-    gate.resolve();
+    gate.resolve(undefined);
     await inbox.acceptAtomic(t.db, event('old'));
     const committer = group();
     const calls = [event('dup'), event('dup'), event('old'), event('new')].map((input) => committer.accept(input));
@@ -112,7 +112,7 @@ describe('InboxGroupCommit', () => {
   });
 
   it('a row the database refuses fails only its own request: the batch is retried one by one', async () => {
-    gate.resolve();
+    gate.resolve(undefined);
     const committer = group();
     // PostgreSQL's jsonb cannot hold U+0000, so this row alone makes any statement carrying it fail.
     const calls = [event('good-1'), event('bad', { text: 'nul \u0000 byte' }), event('good-2')].map((input) => watch(committer.accept(input)));
@@ -129,7 +129,7 @@ describe('InboxGroupCommit', () => {
   });
 
   it('refuses bad input on its own without holding up the others', async () => {
-    gate.resolve();
+    gate.resolve(undefined);
     const committer = group();
     await expect(committer.accept(event(''))).rejects.toMatchObject({ code: 'dingtalk_persistence_invalid_argument' });
     expect(committer.waiting).toBe(0);
@@ -151,7 +151,7 @@ describe('InboxGroupCommit', () => {
     const late = [committer.accept(event('l-1')), committer.accept(event('l-2')), committer.accept(event('e-1'))];
     // Nothing is scheduled while the only slot is busy.
     expect(flushes).toHaveLength(0);
-    gate.resolve();
+    gate.resolve(undefined);
     await Promise.all(early);
     await drainMicrotasks();
     flush();
@@ -162,7 +162,7 @@ describe('InboxGroupCommit', () => {
   });
 
   it('the repository shares one committer per database: acceptGrouped answers like acceptAtomic', async () => {
-    gate.resolve();
+    gate.resolve(undefined);
     const results = await Promise.all([inbox.acceptGrouped(t.db, event('g-1')), inbox.acceptGrouped(t.db, event('g-1')), inbox.acceptGrouped(t.db, event('g-2'))]);
     expect(results.map((result) => result.accepted)).toEqual([true, false, true]);
     expect(await count(t, 'plugin_dingtalk_handoff')).toBe(2);
