@@ -10,6 +10,11 @@ import { isErrorLike } from './sql-values';
 /** Anything that runs one parameterised statement: the Database itself, or a transaction's `q`. */
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * Optional: the same statement as a named prepared statement, parsed and planned once per pooled
+   * connection. For the queue's hot statements; callers fall back to query() when it is absent.
+   */
+  queryPrepared?<T = Record<string, unknown>>(name: string, sql: string, params: readonly unknown[]): Promise<T[]>;
 }
 
 export interface OpenDatabaseOptions {
@@ -57,6 +62,23 @@ export class Database implements Queryable {
   async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
     this.assertUsable('query');
     return this.track(this.exclusive(() => this.withRunner((runner) => runQuery<T>(runner, sql, params))));
+  }
+
+  /**
+   * A named prepared statement on a pooled pg connection (each connection prepares it on first use).
+   * Serial mode (PGlite) has no pg client underneath and runs it as a plain query.
+   */
+  async queryPrepared<T = Record<string, unknown>>(name: string, sql: string, params: readonly unknown[]): Promise<T[]> {
+    if (this.serial) return this.query<T>(sql, params);
+    this.assertUsable('query');
+    return this.track(
+      this.withRunner(async (runner) => {
+        const client = (await runner.connect()) as { query?: (config: unknown) => Promise<{ rows: T[] }> };
+        if (typeof client?.query !== 'function') return runQuery<T>(runner, sql, params);
+        const result = await client.query({ name, text: sql, values: params.map(toParam) });
+        return result.rows;
+      }),
+    );
   }
 
   /**

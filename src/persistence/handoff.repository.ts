@@ -38,6 +38,9 @@ export interface FailOptions {
  * complete, fail or extend a running job; a worker whose lease was reclaimed gets `false`/`null`.
  */
 export class HandoffRepository {
+  /** Chained completions waiting for this turn's joint statement, per owner and lease. */
+  private readonly chainBatches = new Map<string, ChainBatch>();
+
   constructor(
     private readonly db: Queryable,
     private readonly now?: Clock,
@@ -58,7 +61,8 @@ export class HandoffRepository {
     requireText('owner', options.owner);
     requirePositiveInteger('limit', options.limit, MAX_BATCH);
     requirePositiveInteger('leaseMs', options.leaseMs);
-    const rows = await this.db.query(
+    const rows = await this.run(
+      'dingtalk_handoff_claim',
       `WITH ${CLOCK_CTE},
        candidates AS (
          SELECT j.id AS claim_id
@@ -112,48 +116,86 @@ export class HandoffRepository {
    * held the lease); otherwise nothing is claimed. Concurrent claimers either saw this job running
    * (successor not claimable) or see the successor already running: never two runs of one session.
    */
-  async completeAndClaimNext<P = unknown>(id: string, owner: string, leaseMs: number): Promise<{ completed: boolean; next: HandoffJob<P> | null }> {
+  completeAndClaimNext<P = unknown>(id: string, owner: string, leaseMs: number): Promise<{ completed: boolean; next: HandoffJob<P> | null }> {
     requirePositiveInteger('leaseMs', leaseMs);
-    const rows = await this.db.query(
-      `WITH ${CLOCK_CTE},
-       completed AS (
-         UPDATE ${T} h
-            SET status = 'done', lease_until = NULL, finished_at = clock.now, updated_at = clock.now
-           FROM clock
-          WHERE h.id = $2::uuid AND h.lease_owner = $3 AND h.status = 'running'
-         RETURNING h.id, h.session_key),
-       successor AS (
-         SELECT j.id AS claim_id
-           FROM ${T} j, completed c
-          WHERE c.session_key IS NOT NULL
-            AND j.session_key = c.session_key
-            AND j.status = 'queued'
-            AND j.run_at <= (SELECT now FROM clock)
-            AND NOT EXISTS (
-                  SELECT 1 FROM ${T} e
-                   WHERE e.session_key = j.session_key
-                     AND e.seq < j.seq
-                     AND e.status IN ('queued', 'running')
-                     AND e.id <> c.id)
-          ORDER BY j.seq
-          LIMIT 1
-          FOR UPDATE OF j SKIP LOCKED),
-       claimed AS (
-         UPDATE ${T} h
-            SET status = 'running',
-                lease_owner = $3,
-                lease_until = clock.now + $4::int * interval '1 millisecond',
-                attempts = h.attempts + 1,
-                updated_at = clock.now
-           FROM successor, clock
-          WHERE h.id = successor.claim_id
-         RETURNING ${qualified('h')})
-       SELECT done.n AS completed_n, claimed.* FROM (SELECT count(*)::int AS n FROM completed) done LEFT JOIN claimed ON true`,
-      [clockParam(this.now), id, owner, leaseMs],
-    );
-    const row = rows[0];
-    const completed = toNumber(row?.completed_n ?? 0) === 1;
-    return { completed, next: row && row.id !== null && row.id !== undefined ? toHandoffJob<P>(row) : null };
+    requireText('owner', owner);
+    // Completions of one owner in the same turn (its jobs finishing together) share one statement.
+    const key = `${owner}\u0000${leaseMs}`;
+    let batch = this.chainBatches.get(key);
+    if (!batch) {
+      const created: ChainBatch = { owner, leaseMs, items: [] };
+      this.chainBatches.set(key, created);
+      setImmediate(() => {
+        this.chainBatches.delete(key);
+        void this.flushChain(created);
+      });
+      batch = created;
+    }
+    return new Promise((resolve, reject) => batch.items.push({ id, resolve: resolve as ChainItem['resolve'], reject }));
+  }
+
+  /** Hot statements go prepared where the database supports it. */
+  private run(name: string, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    return this.db.queryPrepared ? this.db.queryPrepared(name, sql, params) : this.db.query(sql, params);
+  }
+
+  private async flushChain(batch: ChainBatch): Promise<void> {
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await this.run(
+        'dingtalk_handoff_complete_chain',
+        `WITH ${CLOCK_CTE},
+         input AS (SELECT DISTINCT (value #>> '{}')::uuid AS id FROM jsonb_array_elements($2::jsonb)),
+         completed AS (
+           UPDATE ${T} h
+              SET status = 'done', lease_until = NULL, finished_at = clock.now, updated_at = clock.now
+             FROM clock
+            WHERE h.id IN (SELECT id FROM input) AND h.lease_owner = $3 AND h.status = 'running'
+           RETURNING h.id, h.session_key),
+         successor AS (
+           SELECT c.id AS after_id, n.claim_id
+             FROM completed c
+             CROSS JOIN LATERAL (
+               SELECT j.id AS claim_id
+                 FROM ${T} j
+                WHERE c.session_key IS NOT NULL
+                  AND j.session_key = c.session_key
+                  AND j.status = 'queued'
+                  AND j.run_at <= (SELECT now FROM clock)
+                  AND NOT EXISTS (
+                        SELECT 1 FROM ${T} e
+                         WHERE e.session_key = j.session_key
+                           AND e.seq < j.seq
+                           AND e.status IN ('queued', 'running')
+                           AND e.id <> c.id)
+                ORDER BY j.seq
+                LIMIT 1
+                FOR UPDATE OF j SKIP LOCKED) n),
+         claimed AS (
+           UPDATE ${T} h
+              SET status = 'running',
+                  lease_owner = $3,
+                  lease_until = clock.now + $4::int * interval '1 millisecond',
+                  attempts = h.attempts + 1,
+                  updated_at = clock.now
+             FROM successor, clock
+            WHERE h.id = successor.claim_id
+           RETURNING ${qualified('h')})
+         SELECT c.id AS completed_id, x.*
+           FROM completed c
+           LEFT JOIN successor s ON s.after_id = c.id
+           LEFT JOIN claimed x ON x.id = s.claim_id`,
+        [clockParam(this.now), JSON.stringify(batch.items.map((item) => item.id)), batch.owner, batch.leaseMs],
+      );
+    } catch (error) {
+      for (const item of batch.items) item.reject(error);
+      return;
+    }
+    const byCompleted = new Map(rows.map((row) => [String(row.completed_id), row]));
+    for (const item of batch.items) {
+      const row = byCompleted.get(item.id);
+      item.resolve({ completed: row !== undefined, next: row && row.id !== null && row.id !== undefined ? toHandoffJob(row) : null });
+    }
   }
 
   /**
@@ -295,6 +337,18 @@ export class HandoffRepository {
     const rows = await this.db.query(`SELECT ${HANDOFF_COLUMNS} FROM ${T} WHERE id = $1::uuid`, [id]);
     return rows.length === 1 ? toHandoffJob<P>(rows[0]) : null;
   }
+}
+
+interface ChainItem {
+  id: string;
+  resolve: (result: { completed: boolean; next: HandoffJob | null }) => void;
+  reject: (error: unknown) => void;
+}
+
+interface ChainBatch {
+  owner: string;
+  leaseMs: number;
+  items: ChainItem[];
 }
 
 function retryInMs(options: FailOptions): number | null {

@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { TABLES } from './table-names';
 
 export type HandoffStatus = 'queued' | 'running' | 'done' | 'dead';
@@ -9,8 +9,6 @@ export type HandoffStatus = 'queued' | 'running' | 'done' | 'dead';
  * died (P12).
  */
 @Entity({ name: TABLES.handoff })
-@Index('plugin_dingtalk_handoff_status_run_at_idx', ['status', 'runAt'])
-@Index('plugin_dingtalk_handoff_session_seq_idx', ['sessionKey', 'seq'])
 export class HandoffEntity {
   @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
   id!: string;
