@@ -2,6 +2,7 @@ import type { FirstReplyFigures } from './first-reply.bench';
 import type { AnchorFigures } from './graphile-anchor';
 import type { IngestFigures } from './ingest.bench';
 import type { QueueFigures } from './queue.bench';
+import type { ScaleFigures } from './scale.bench';
 
 /** The markdown each entry prints; figures in, lines out, so run.ts only sequences the entries. */
 
@@ -50,6 +51,19 @@ export function firstReplyReport(r: FirstReplyFigures): string[] {
     `ratio first reply p50/ack p50: ${ratio(loaded.firstReply.p50Ms, loaded.ack.p50Ms)} at ${loaded.concurrency} in flight, ${ratio(solo.firstReply.p50Ms, solo.ack.p50Ms)} one at a time`,
     `worker defaults: concurrency ${r.workerConcurrency}, poll ${r.pollIntervalMs} ms; intake wakes the worker on enqueue, so the poll is only the idle fallback`,
     ...checkLine('every message answered', r.failures),
+  ];
+}
+
+export function scaleReport(s: ScaleFigures): string[] {
+  return [
+    '| replica | RSS start MiB | RSS peak MiB | RSS end MiB | CPU s | CPU s per 1,000 messages |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...s.replicas.map((r) => `| ${r.name} | ${r.rssMiB.start} | ${r.rssMiB.peak} | ${r.rssMiB.end} | ${r.cpuSeconds.toFixed(1)} | ${((r.cpuSeconds / s.messages) * 1000).toFixed(1)} |`),
+    `messages: ${s.messages}; answered ${s.answered}, more than once ${s.answeredTwice}; all answered in ${s.seconds.toFixed(1)} s (${Math.round(s.messages / s.seconds)} messages/s)`,
+    `first reply: p50 ${s.firstReply.p50Ms} ms, p99 ${s.firstReply.p99Ms} ms, max ${s.firstReply.maxMs} ms`,
+    `throttling: ${s.throttledCalls} DingTalk calls refused by the per-app limit (retried by the plugin); ${s.throttlingReachingUsers} reached a user`,
+    `CPU seconds per 1,000 messages (both replicas): ${s.cpuSecondsPer1000.toFixed(1)}`,
+    ...checkLine('every message answered exactly once, no throttling error reaching a user', s.failures),
   ];
 }
 

@@ -5,7 +5,8 @@ import { firstReplyBench } from './first-reply.bench';
 import { ingestBench } from './ingest.bench';
 import { graphileAnchor } from './graphile-anchor';
 import { queueBench, QUEUE_SHAPE } from './queue.bench';
-import { firstReplyReport, ingestReport, queueReport } from './report';
+import { firstReplyReport, ingestReport, queueReport, scaleReport } from './report';
+import { scaleBench, SCALE_SHAPE } from './scale.bench';
 
 /**
  * `npm run bench`: every figure is taken in this one run on this machine, and speed is reported as a
@@ -21,7 +22,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS || 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 50);
 
 const DEFAULT_ENTRIES = ['ingest', 'queue', 'reply'];
-const ALL_ENTRIES = [...DEFAULT_ENTRIES];
+const ALL_ENTRIES = [...DEFAULT_ENTRIES, 'scale'];
 
 async function main(): Promise<number> {
   const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -54,6 +55,14 @@ async function main(): Promise<number> {
     print('each message from its own sender (own conversation), in flight until its first reply');
     firstReplyReport(reply).forEach(print);
     failures += reply.failures.length;
+  }
+
+  if (entries.has('scale')) {
+    const { integrations, conversations, replicas, perAppQps } = SCALE_SHAPE;
+    print(`\nscale: ${integrations} integrations (half HTTP, half Stream) × ${conversations} conversations, ${replicas} replica processes on one PostgreSQL server, simulator limit ${perAppQps} calls/s per app per API`);
+    const scale = await withDatabase(adminUrl, (url) => scaleBench(url));
+    scaleReport(scale).forEach(print);
+    failures += scale.failures.length;
   }
 
   return failures === 0 ? 0 : 1;
