@@ -36,6 +36,18 @@ export interface FailOptions {
  * Status moves: queued → running (claim) → done (complete) | queued (fail with retry, lease expiry,
  * release on shutdown) | dead (fail with no attempts left, or `dead: true`). Only the lease owner may
  * complete, fail or extend a running job; a worker whose lease was reclaimed gets `false`/`null`.
+ *
+ * Why it is fast: a queue step costs a commit and the index upkeep of a non-HOT row update far more
+ * than the lookups, so the design spends as few statements per job as it can —
+ * - a completion claims the session's next job in the same statement (completeAndClaimNext), so a
+ *   session's backlog flows through one slot at one statement per job, with FIFO guaranteed by the
+ *   same "no earlier open job" rule as claim();
+ * - the completions one worker makes in the same turn (its slots finishing together) share one
+ *   statement, so a worker with 4 slots commits about once per 4 jobs;
+ * - the hot statements are prepared once per pooled connection;
+ * - only partial indexes that a statement reads are kept (0003, 0010): every status change writes
+ *   into each index, so an index nobody reads is pure cost.
+ * The plain claim() remains for empty slots (a new session, a chain that ended or hit its bound).
  */
 export class HandoffRepository {
   /** Chained completions waiting for this turn's joint statement, per owner and lease. */
