@@ -7,18 +7,23 @@ import { startSandbox } from './sandbox';
 /**
  * `npm start`: the whole DingTalk ↔ Xpert path on one machine, no DingTalk tenant, no Xpert server,
  * no public URL. PORT (default 3000), DATA_DIR (default .data/sandbox) and XPERT_HOST_PROFILE
- * (3.17 by default — the current host line — or 3.7) are honoured.
+ * (3.17 by default — the current host line — or 3.7) are honoured, and DATABASE_URL or
+ * DINGTALK_DATABASE_URL put the stand-in host and the plugin on that PostgreSQL database instead of
+ * the embedded one (e.g. a copy of a server the earlier 0.0.9 plugin ran on).
  */
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.DATA_DIR || '.data/sandbox');
   mkdirSync(dataDir, { recursive: true });
   const profile = resolveHostProfile(undefined, '3.17');
+  const databaseUrl = process.env.DATABASE_URL || process.env.DINGTALK_DATABASE_URL || undefined;
   const sandbox = await startSandbox({
     profile,
     port: Number(process.env.PORT || 3000),
     dataDir,
-    databaseUrl: process.env.DATABASE_URL || undefined,
+    databaseUrl,
     simulatorPort: process.env.SIMULATOR_PORT ? Number(process.env.SIMULATOR_PORT) : undefined,
+    // A 3.17 host answers through its own dispatch (no API key); any other profile uses the threads API.
+    handoffQueue: process.env.XPERT_HOST_PROFILE === '3.17',
   });
   const lines = [
     '',
@@ -27,7 +32,7 @@ async function main(): Promise<void> {
     `  state (JSON, loopback):    ${sandbox.url}/sandbox/api/state`,
     `  DingTalk simulator:        ${sandbox.simulator.baseUrl}  (calls: ${sandbox.simulator.baseUrl}/_simulator/calls)`,
     `  HTTP-mode webhook:         ${sandbox.url}/api/dingtalk/webhook/${sandbox.integrations.http}`,
-    `  data folder:               ${dataDir}`,
+    databaseUrl ? `  database:                  ${redactedUrl(databaseUrl)}` : `  data folder:               ${dataDir}`,
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
@@ -37,6 +42,17 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** The URL without its password, for the banner. */
+function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(DATABASE_URL)';
+  }
 }
 
 main().catch((error) => {

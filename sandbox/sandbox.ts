@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { startHost, type HostHarness, type HostProfile } from './host/harness';
+import { resolveHostProfile } from './host/host-profile';
 import { createFakeThreadsApi, type FakeThreadsApi } from './fake-xpert/threads-api';
 import { createSimulator, type DingTalkSimulator } from './simulator';
 import { WorkflowTriggerRegistry } from '@xpert-ai/plugin-sdk';
@@ -17,6 +18,11 @@ export interface SandboxOptions {
   pluginConfig?: Record<string, unknown>;
   /** Host line the harness plays (default `XPERT_HOST_PROFILE`, else 3.7). */
   profile?: HostProfile;
+  /**
+   * The host offers its handoff queue (as a 3.17 host does): the demo triggers are published with no
+   * API key and answers come through the host's own dispatch instead of the threads API.
+   */
+  handoffQueue?: boolean;
 }
 
 export interface Sandbox {
@@ -41,11 +47,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const port = options.port || (await freePort());
   let url = `http://127.0.0.1:${port}`;
   const started: { host?: HostHarness } = {};
+  // A 3.17 host offers its handoff queue, so the demo bots answer through the host's own dispatch.
+  const dispatch = options.handoffQueue ?? resolveHostProfile(options.profile, '3.7') === '3.17';
   const host = await startHost({
     profile: options.profile,
     port,
     database: options.databaseUrl ? { url: options.databaseUrl } : { dataDir: options.dataDir },
     integrations: [DEMO_HTTP, DEMO_STREAM],
+    handoffQueue: dispatch ? { experts: [DEMO_XPERT_ID] } : false,
     pluginConfig: {
       apiBaseUrl: simulator.baseUrl,
       oapiBaseUrl: simulator.baseUrl,
@@ -62,7 +71,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   url = host.url;
   started.host = host;
-  await publishDemoTrigger(host, url);
+  await publishDemoTrigger(host, url, dispatch ? 'host-dispatch' : 'threads-api');
   return {
     url,
     host,
@@ -79,15 +88,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
 /**
  * What an expert builder does in the studio: a DingTalk trigger on the demo expert for each demo
- * integration, published with an Xpert API key so answers stream through the threads API (here the
- * fake one mounted on this same host).
+ * integration. With `threads-api` it is published with an Xpert API key so answers stream through
+ * the threads API (here the fake one mounted on this same host); with `host-dispatch` it carries no
+ * key, and the host's trigger callback takes the plugin's dispatch onto the host's handoff queue.
  */
-export async function publishDemoTrigger(host: HostHarness, xpertApiBaseUrl: string): Promise<void> {
+export async function publishDemoTrigger(host: HostHarness, xpertApiBaseUrl: string, runner: 'threads-api' | 'host-dispatch' = 'threads-api'): Promise<void> {
   const trigger = host.get(WorkflowTriggerRegistry).get('dingtalk', 'global');
+  const queue = runner === 'host-dispatch' ? host.handoffQueue : undefined;
+  const keyed = queue ? {} : { xpertApiKey: DEMO_API_KEY, xpertApiBaseUrl };
   for (const integration of [DEMO_HTTP, DEMO_STREAM]) {
     await trigger.publish(
-      { xpertId: DEMO_XPERT_ID, config: { enabled: true, integrationId: integration.id, xpertApiKey: DEMO_API_KEY, xpertApiBaseUrl, sessionTimeoutSeconds: 3600, summaryWindowSeconds: 0 } },
-      () => undefined,
+      { xpertId: DEMO_XPERT_ID, config: { enabled: true, integrationId: integration.id, ...keyed, sessionTimeoutSeconds: 3600, summaryWindowSeconds: 0 } },
+      queue ? queue.triggerCallback(DEMO_XPERT_ID) : () => undefined,
     );
   }
 }

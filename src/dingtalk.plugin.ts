@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { IOnPluginBootstrap, IOnPluginDestroy, XpertServerPlugin } from '@xpert-ai/plugin-sdk';
 import { CONVERSATION_PROVIDERS } from './conversation';
 import { PluginDatabase } from './core/plugin-database.service';
+import { DingTalkChatCallbackProcessor } from './dispatch/chat-callback.processor';
 import { WorkerService } from './handoff/worker.service';
 import { HostIntegrationRecords } from './host/host-integration-records';
 import { IntegrationRecords } from './host/integration-records.port';
@@ -14,7 +15,9 @@ import { StreamReceiver } from './intake/stream.receiver';
 import { WebhookController } from './intake/webhook.controller';
 import { DingTalkClientRegistry } from './integration/client-registry';
 import { DingTalkIntegrationStrategy } from './integration/dingtalk-integration.strategy';
+import { DingTalkLongIntegrationStrategy } from './integration/dingtalk-long-integration.strategy';
 import { IntegrationTestController } from './integration/integration-test.controller';
+import { StreamIntegrationTestController } from './integration/stream-integration-test.controller';
 import { IntegrationTestListener, IntegrationTestService } from './integration/integration-test.service';
 import { DingTalkNotifyMiddleware } from './notify';
 import { replyPortProvider } from './reply/reply.provider';
@@ -22,7 +25,7 @@ import { replyPortProvider } from './reply/reply.provider';
 // Wiring only: every provider the host should tag and discover is listed here.
 @XpertServerPlugin({
   imports: [DiscoveryModule],
-  controllers: [IntegrationTestController, WebhookController, ActionController, StatusController],
+  controllers: [IntegrationTestController, WebhookController, ActionController, StatusController, StreamIntegrationTestController],
   providers: [
     PluginDatabase,
     { provide: IntegrationRecords, useClass: HostIntegrationRecords },
@@ -33,10 +36,12 @@ import { replyPortProvider } from './reply/reply.provider';
     { provide: IntegrationTestListener, useExisting: StreamReceiver },
     IntegrationTestService,
     DingTalkIntegrationStrategy,
+    DingTalkLongIntegrationStrategy,
     replyPortProvider,
     ...CONVERSATION_PROVIDERS,
     WorkerService,
     DingTalkNotifyMiddleware,
+    DingTalkChatCallbackProcessor,
   ],
   exports: [PluginDatabase, IntegrationRecords, IntegrationResolver, DingTalkClientRegistry, IntakeService, StreamReceiver, WorkerService],
 })

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamicModule, Global, Logger, Provider, LoggerService, LogLevel, Module, ModuleMetadata, OnModuleDestroy, OnModuleInit, Type } from '@nestjs/common';
-import { APP_GUARD, DiscoveryModule, ModuleRef, NestFactory, Reflector } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule, DiscoveryService, ModuleRef, NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   AgentMiddlewareRegistry,
@@ -19,11 +19,12 @@ import {
 import jwt from 'jsonwebtoken';
 import { DataSource } from 'typeorm';
 import { HANDOFF_QUEUE_SERVICE_TOKEN, INTEGRATION_PERMISSION_SERVICE_TOKEN, type PluginPermission } from '../../src/host/host-317.types';
+import { HarnessHandoffQueue, type HarnessHandoffQueueOptions } from './handoff-queue';
 import { HarnessUser, HostAuthGuard } from './host-auth.guard';
 import { HostDatabaseOptions, openHostDatabase } from './host-database';
 import { HARNESS_TENANT_ID, HostIntegrations, insertIntegration, type IntegrationHooks, type IntegrationInput } from './host-integrations';
 import { HostProfile, PluginPackageJson, assertLoadablePackage, resolveHostProfile } from './host-profile';
-import { HostServices, INTEGRATION_SERVICE_GATE } from './host-services';
+import { HANDOFF_QUEUE_GATE, HostServices, INTEGRATION_SERVICE_GATE } from './host-services';
 import { HOST_INTEGRATIONS, HostIntegrationController } from './integration.routes';
 import { TriggerRepublisher, type PublishedTrigger, type TriggerPayloadHandler } from './trigger-republisher';
 
@@ -60,6 +61,14 @@ export interface HostHarnessOptions {
    * the handoff queue service when one is provided; anything else is discarded, as on both lines.
    */
   onTriggerPayload?: TriggerPayloadHandler;
+  /** Runs on the host database before the plugin boots (e.g. tables an earlier plugin version left). */
+  beforeBoot?: (hostDataSource: DataSource) => Promise<void>;
+  /**
+   * Offer the host's handoff queue: `ctx.resolve('XPERT_HANDOFF_QUEUE_SERVICE')` returns it, its
+   * processors are discovered at boot, and it executes `agent.chat_dispatch.v1` itself. On by default
+   * on the 3.17 profile (as on a 3.17 server); `true` offers it on 3.7 too (tests of the dispatch path).
+   */
+  handoffQueue?: boolean | HarnessHandoffQueueOptions;
 }
 
 export interface HostHarness {
@@ -85,6 +94,8 @@ export interface HostHarness {
   updateIntegration(id: string, options: Record<string, unknown>): Promise<void>;
   removeIntegration(id: string): Promise<void>;
   get<T>(token: Type<T> | string | symbol): T;
+  /** The host's handoff queue, when the harness offers one (`handoffQueue` option). */
+  handoffQueue?: HarnessHandoffQueue;
   close(): Promise<void>;
 }
 
@@ -103,6 +114,7 @@ export async function startHost(options: HostHarnessOptions = {}): Promise<HostH
   if (profile === '3.17') assertLoadablePackage(options.pluginPackage ?? (options.plugin ? {} : readOwnPackage()));
   const hostDataSource = await openHostDatabase(options.database ?? {});
   for (const integration of options.integrations ?? []) await insertIntegration(hostDataSource, integration);
+  await options.beforeBoot?.(hostDataSource);
   const user: HarnessUser = { id: randomUUID(), tenantId: HARNESS_TENANT_ID, email: 'admin@example.com', password: 'admin', preferredLanguage: 'en' };
 
   const appRef: { app?: NestExpressApplication } = {};
@@ -116,6 +128,9 @@ export async function startHost(options: HostHarnessOptions = {}): Promise<HostH
   const integrations = new HostIntegrations(hostDataSource, profile, strategyFor);
   const services = new HostServices();
   services.provide(INTEGRATION_PERMISSION_SERVICE_TOKEN, { read: (id: string) => integrations.read(id), findAll: (o?: { where?: { provider?: string } }) => integrations.findAll(o?.where) }, INTEGRATION_SERVICE_GATE);
+  const queueOption = options.handoffQueue ?? profile === '3.17';
+  const handoffQueue = queueOption ? new HarnessHandoffQueue(queueOption === true ? {} : queueOption) : undefined;
+  if (handoffQueue) services.provide(HANDOFF_QUEUE_SERVICE_TOKEN, handoffQueue, HANDOFF_QUEUE_GATE);
   options.services?.(services);
 
   const registered = registerPlugin(profile, plugin, options.pluginConfig ?? {}, services, appRef);
@@ -128,6 +143,7 @@ export async function startHost(options: HostHarnessOptions = {}): Promise<HostH
     logger: options.logger === undefined ? ['error', 'warn'] : options.logger,
   });
   appRef.app = app;
+  handoffQueue?.discover(app.get(DiscoveryService));
   options.configure?.(app);
   // The host parses JSON up to 50 MB and XML as text; the plugin must enforce its own smaller limit.
   app.useBodyParser('json', { limit: '50mb' });
@@ -166,7 +182,9 @@ export async function startHost(options: HostHarnessOptions = {}): Promise<HostH
     removeIntegration: (id) => integrations.remove(id),
     publishXpert: (xpertId, triggers) => republisher.publish(xpertId, triggers),
     get: (token) => app.get(token as never, { strict: false }),
+    ...(handoffQueue ? { handoffQueue } : {}),
     close: async () => {
+      handoffQueue?.close();
       await app.close();
       await hostDataSource.destroy().catch(() => undefined);
     },
@@ -179,7 +197,7 @@ function registerPlugin(profile: HostProfile, plugin: XpertPlugin, input: Record
   const parsed = plugin.config?.schema ? plugin.config.schema.safeParse(merged) : { success: true as const, data: merged };
   if (!parsed.success) throw new Error(`Plugin config invalid: ${parsed.error.message}`);
   const logger = createPluginLogger(`plugin:${plugin.meta.name}`);
-  const ctx = profile === '3.17' ? context317(plugin, parsed.data, logger, services, appRef) : context37(parsed.data, logger);
+  const ctx = profile === '3.17' ? context317(plugin, parsed.data, logger, services, appRef) : context37(parsed.data, logger, services);
   const mod = plugin.register(ctx as never);
   for (const target of [mod.module, ...((Reflect.getMetadata('providers', mod.module) as unknown[]) ?? [])]) {
     const type = typeof target === 'function' ? target : (target as { useClass?: unknown })?.useClass;
@@ -191,13 +209,17 @@ function registerPlugin(profile: HostProfile, plugin: XpertPlugin, input: Record
   return mod;
 }
 
-/** 3.7: `{app, logger, config, resolve}`, and resolve throws (host contract). */
-function context37(config: unknown, logger: unknown) {
+/**
+ * 3.7: `{app, logger, config, resolve}`, and resolve throws (host contract) — except for a handoff
+ * queue a test asked the harness to offer on this line (`handoffQueue: true`).
+ */
+function context37(config: unknown, logger: unknown, services: HostServices) {
   return {
     app: {} as never,
     logger,
     config,
-    resolve: () => {
+    resolve: (token: unknown) => {
+      if (token === HANDOFF_QUEUE_SERVICE_TOKEN && services.has(token)) return services.get(token);
       throw new Error('ctx.resolve is not available on a 3.7 host');
     },
   };

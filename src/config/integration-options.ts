@@ -22,6 +22,9 @@ export interface DingTalkIntegrationOptions {
   /** Expert that answers when no trigger is bound to this integration. */
   xpertId?: string;
   preferredLanguage?: 'zh-Hans' | 'en';
+  /** DingTalk API origins for this app (default: the plugin's); 0.0.9 stored them per integration. */
+  apiBaseUrl?: string;
+  oapiBaseUrl?: string;
 }
 
 /** An integration record as the host stores it (table `integration`). */

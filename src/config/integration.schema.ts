@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DingTalkError } from '../errors';
 import type { DingTalkIntegrationOptions } from './integration-options';
+import { fromLegacyOptions } from './legacy-options';
 
 const AES_KEY = /^[A-Za-z0-9]{43}$/;
 // DingTalk's console accepts 3–32 letters and digits for the signing token.
@@ -22,6 +23,8 @@ export const integrationOptionsSchema = z
     cardTemplateId: trimmed('cardTemplateId').optional(),
     xpertId: trimmed('xpertId').optional(),
     preferredLanguage: z.enum(['zh-Hans', 'en']).optional(),
+    apiBaseUrl: trimmed('apiBaseUrl').url('apiBaseUrl must be an http(s) URL, e.g. https://api.dingtalk.com').optional(),
+    oapiBaseUrl: trimmed('oapiBaseUrl').url('oapiBaseUrl must be an http(s) URL, e.g. https://oapi.dingtalk.com').optional(),
   })
   .passthrough()
   .superRefine((value, ctx) => {
@@ -42,9 +45,12 @@ export const integrationOptionsSchema = z
     }
   });
 
-/** Validates integration options; throws a coded 400 whose message names every bad field. */
-export function parseIntegrationOptions(input: unknown): DingTalkIntegrationOptions {
-  const result = integrationOptionsSchema.safeParse(input ?? {});
+/**
+ * Validates integration options; throws a coded 400 whose message names every bad field. Options
+ * saved by the earlier 0.0.9 plugin are read too (see legacy-options.ts); `provider` is the record's.
+ */
+export function parseIntegrationOptions(input: unknown, provider?: string): DingTalkIntegrationOptions {
+  const result = integrationOptionsSchema.safeParse(fromLegacyOptions(input ?? {}, provider));
   if (!result.success) {
     const issues = result.error.issues.map((issue) => ({ field: issue.path.join('.') || '(options)', message: issue.message }));
     throw new DingTalkError(
@@ -58,7 +64,8 @@ export function parseIntegrationOptions(input: unknown): DingTalkIntegrationOpti
   return { ...options, robotCode: options.robotCode || options.clientId };
 }
 
-export const SECRET_FIELDS = ['clientSecret', 'callbackToken', 'callbackAesKey', 'cardCallbackSecret'] as const;
+// The last two are 0.0.9 keys we ignore but must not echo either.
+export const SECRET_FIELDS = ['clientSecret', 'callbackToken', 'callbackAesKey', 'cardCallbackSecret', 'webhookAccessToken', 'webhookSignSecret'] as const;
 
 /** A copy of the options without any secret, safe to return to a browser. */
 export function withoutSecrets<T extends Record<string, unknown>>(options: T): Partial<T> {

@@ -32,6 +32,8 @@ export interface ConversationDeps {
    * in-process worker claims it at once instead of at its next poll. Optional: polling still works.
    */
   wake?: () => void;
+  /** Pause used while a turn waits for the session's previous dispatched answer; real timers by default. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** The per-database helpers of one job run (cheap objects over the open database). */

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type Provider } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { PluginConfig } from '../config/plugin-config';
 import { PluginDatabase } from '../core/plugin-database.service';
@@ -8,11 +8,13 @@ import { IntegrationResolver } from '../intake/integration-resolver';
 import { DingTalkClientRegistry } from '../integration/client-registry';
 import type { ReplyPort } from '../reply/reply.port';
 import { REPLY_PORT } from '../reply/reply.tokens';
-import { defaultXpertApiBaseUrl, RunnerSelector } from '../runner/runner.selector';
+import { asHandoffQueue, HANDOFF_QUEUE_SERVICE_TOKEN, type HandoffQueueService } from '../host/handoff.contract';
+import type { DingTalkIntegration } from '../intake/integration-resolver';
+import { defaultXpertApiBaseUrl, RunnerSelector, type RunnerKind } from '../runner/runner.selector';
 import { DingTalkTriggerStrategy } from '../trigger/dingtalk-trigger.strategy';
 import { TriggerCallbacks } from '../trigger/trigger-callbacks';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
-import type { ConversationDeps } from './conversation.deps';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG, DINGTALK_PLUGIN_CONTEXT } from '../tokens';
+import { ConversationCore, type ConversationDeps } from './conversation.deps';
 import { createJobHandlers } from './job-handlers.factory';
 
 /**
@@ -35,8 +37,14 @@ export class ConversationEngine {
     @Inject(DINGTALK_PLUGIN_CONFIG) config: PluginConfig,
     @Inject(DINGTALK_CLOCK) now: () => number,
     private readonly moduleRef: ModuleRef,
+    @Optional() @Inject(DINGTALK_PLUGIN_CONTEXT) private readonly pluginContext?: { resolve?: (token: unknown) => unknown },
   ) {
-    this.runners = new RunnerSelector({ callbacks, defaultApiBaseUrl: defaultXpertApiBaseUrl(config.xpertApiBaseUrl), logger: this.logger });
+    this.runners = new RunnerSelector({
+      callbacks,
+      defaultApiBaseUrl: defaultXpertApiBaseUrl(config.xpertApiBaseUrl),
+      logger: this.logger,
+      handoffQueue: () => this.handoffQueue(),
+    });
     this.deps = {
       database,
       integrations,
@@ -50,6 +58,34 @@ export class ConversationEngine {
     };
     this.handlers = createJobHandlers(this.deps);
   }
+
+  /** Which runner answers the integration's turns now, or null (none: not connected / no callback here). */
+  async runnerOf(integration: Pick<DingTalkIntegration, 'id' | 'options'>): Promise<RunnerKind | null> {
+    const core = await ConversationCore.open(this.deps);
+    const trigger = await core.router.trigger(integration.id);
+    const xpertId = trigger?.enabled ? trigger.xpertId : integration.options.xpertId;
+    if (!xpertId) return null;
+    return this.runners.kind(xpertId, await core.router.runnerConfig(xpertId, trigger));
+  }
+
+  /**
+   * The host's handoff queue (3.17), asked of the plugin context on each use: `resolve` throws on
+   * a 3.7 host and without the handoff permission, which means "not this runner". Once found it is
+   * kept.
+   */
+  private handoffQueue(): HandoffQueueService | undefined {
+    if (this.queue) return this.queue;
+    const resolve = this.pluginContext?.resolve;
+    if (typeof resolve !== 'function') return undefined;
+    try {
+      this.queue = asHandoffQueue(resolve.call(this.pluginContext, HANDOFF_QUEUE_SERVICE_TOKEN));
+    } catch {
+      this.queue = undefined;
+    }
+    return this.queue;
+  }
+
+  private queue?: HandoffQueueService;
 
   /**
    * Looked up lazily: the worker is built from JOB_HANDLERS, i.e. from this engine, so injecting it

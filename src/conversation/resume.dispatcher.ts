@@ -5,6 +5,7 @@ import { sessionTimeoutOf } from '../trigger/trigger-config';
 import type { ConversationCore } from './conversation.deps';
 import { toRunContext } from './run-context';
 import { chooseRunner } from './runner-choice';
+import { dispatchTurn } from './turn-dispatch';
 import { runStreamedTurn, withLastAttemptNotice } from './turn-reply';
 
 export interface ResumeRequest {
@@ -52,28 +53,34 @@ export class ResumeDispatcher {
     if (!xpertId || !threadId) return this.stale(target, eventId);
 
     return withLastAttemptNotice(core, { target, key: eventId, lastAttempt: request.lastAttempt, signal: request.signal }, async () => {
-      const choice = await chooseRunner(core, xpertId, trigger, toRunContext(target, eventId));
+      const choice = await chooseRunner(core, xpertId, trigger, toRunContext(target, eventId), integration);
       if (choice.delivery === 'detached') {
         // The host callback cannot resume a run (no API key any more): drop the question.
         if (pending) await core.state.clearPendingInterrupt(sessionKey, pending.id);
         return this.stale(target, eventId);
       }
-      await runStreamedTurn(core, {
-        integration,
-        runner: choice.runner,
-        key: eventId,
-        target,
-        answersInterruptId: request.interruptId,
-        input: {
-          xpertId,
-          sessionKey,
-          threadId,
-          text: '',
-          language: target.language,
-          resume: { decision: request.decision, operation: pending?.operation },
-          ...(request.signal ? { signal: request.signal } : {}),
-        },
-      });
+      const input = {
+        xpertId,
+        sessionKey,
+        threadId,
+        text: '',
+        language: target.language,
+        resume: { decision: request.decision, operation: pending?.operation },
+        ...(request.signal ? { signal: request.signal } : {}),
+        ...(binding?.xpertConversationId ? { xpertConversationId: binding.xpertConversationId } : {}),
+      };
+      if (choice.delivery === 'dispatched' && !input.xpertConversationId && !answered) {
+        // The question was asked on another runner's thread (e.g. before the API key was removed):
+        // the host's dispatch cannot address it.
+        if (pending) await core.state.clearPendingInterrupt(sessionKey, pending.id);
+        return this.stale(target, eventId);
+      }
+      if (choice.delivery === 'dispatched') {
+        // The processor closes the answer, and a reject with the "cancelled" notice after it.
+        await dispatchTurn(core, { runner: choice.runner, input, target, key: eventId, answersInterruptId: request.interruptId });
+        return request.decision === 'reject' ? 'rejected' : 'resumed';
+      }
+      await runStreamedTurn(core, { integration, runner: choice.runner, key: eventId, target, answersInterruptId: request.interruptId, input });
       if (request.decision === 'reject') {
         await core.deps.reply.notice(target, `${eventId}:rejected`, t(target.language, 'reply.rejected'));
         return 'rejected';

@@ -1,4 +1,4 @@
-import { AggregateRepository, ConversationBindingRepository, type ConversationBinding, type Database } from '../persistence';
+import { adoptEarlierSession, AggregateRepository, ConversationBindingRepository, type ConversationBinding, type Database } from '../persistence';
 import { ConversationStateRepository } from '../persistence/conversation-state.repository';
 import type { ReplyTarget } from '../reply/reply.port';
 import { threadIdFor } from '../runner/thread-id';
@@ -77,6 +77,11 @@ export class Sessions {
       return started;
     });
     return { binding, started: true };
+  }
+
+  /** A session carried over from 0.0.9 under `earlierKey` continues on `sessionKey` (see legacy-sessions.ts). */
+  async adoptEarlierKey(sessionKey: string, earlierKey: string | undefined, senderId: string): Promise<boolean> {
+    return earlierKey ? adoptEarlierSession(this.db, { sessionKey, earlierKey, senderId }) : false;
   }
 
   async touch(sessionKey: string): Promise<void> {

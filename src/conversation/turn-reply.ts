@@ -1,6 +1,6 @@
 import type { DingTalkIntegration } from '../intake/integration-resolver';
 import { t } from '../i18n';
-import type { ReplyTarget } from '../reply/reply.port';
+import type { ReplySession, ReplyTarget } from '../reply/reply.port';
 import type { ExpertRunInput, ExpertRunResult, ExpertRunner } from '../runner/expert-runner.port';
 import { turnActions } from './action-links';
 import type { ConversationCore } from './conversation.deps';
@@ -47,6 +47,26 @@ export async function runStreamedTurn(core: ConversationCore, turn: StreamedTurn
     await core.ledger.record(ledger, result, input.signal);
     if (deliveryError !== undefined) throw deliveryError;
   }
+  await finishStreamedTurn(core, { ...turn, input }, result, session);
+  return result;
+}
+
+/** What finishing a turn needs to know about it (a streamed run, or a run dispatched through the host). */
+export interface FinishedTurn {
+  integration: Pick<DingTalkIntegration, 'id' | 'options'>;
+  input: Pick<ExpertRunInput, 'sessionKey' | 'xpertId' | 'threadId'>;
+  key: string;
+  answersInterruptId?: string;
+}
+
+/**
+ * The end of a turn whose run result is known: the pending interrupt (stored before its links are
+ * shown), the session's activity, then the reply's closing (rest of the text, card finalized, the
+ * signed actions). Safe to repeat: every send is keyed.
+ */
+export async function finishStreamedTurn(core: ConversationCore, turn: FinishedTurn, result: ExpertRunResult, session: ReplySession): Promise<void> {
+  const { deps, logger } = core;
+  const { input, key } = turn;
   if (turn.answersInterruptId) await core.state.clearPendingInterrupt(input.sessionKey, turn.answersInterruptId);
   let interruptId: string | undefined;
   if (result.status === 'interrupted' && result.interrupt) {
@@ -64,7 +84,6 @@ export async function runStreamedTurn(core: ConversationCore, turn: StreamedTurn
   await core.sessions.touch(input.sessionKey);
   const actions = turnActions({ publicBaseUrl: deps.publicBaseUrl, integration: turn.integration, sessionKey: input.sessionKey, now: deps.now(), interruptId });
   await session.finish(result, actions);
-  return result;
 }
 
 /**

@@ -1,10 +1,12 @@
 import type { DingTalkIntegration } from '../intake/integration-resolver';
+import { earlierSessionKeyFor } from '../intake/session-key';
 import type { ExpertRunInput } from '../runner/expert-runner.port';
 import { replyTargetOf, type ConversationCore } from './conversation.deps';
 import type { StoredMessageEvent } from './job-payloads';
 import { toRunContext } from './run-context';
 import { chooseRunner } from './runner-choice';
 import { buildTurnInput, type AttachmentDownloader } from './turn-input';
+import { dispatchTurn } from './turn-dispatch';
 import { runStreamedTurn, withLastAttemptNotice } from './turn-reply';
 
 export interface TurnRequest {
@@ -17,7 +19,7 @@ export interface TurnRequest {
   signal?: AbortSignal;
 }
 
-export type TurnOutcome = 'answered' | 'interrupted' | 'failed' | 'delivered_elsewhere' | 'not_connected';
+export type TurnOutcome = 'answered' | 'interrupted' | 'failed' | 'delivered_elsewhere' | 'dispatched' | 'not_connected';
 
 const MAX_TITLE_CHARS = 60;
 
@@ -43,6 +45,7 @@ export class TurnDispatcher {
     const target = replyTargetOf(integration, latest);
     const key = latest.eventId;
 
+    await core.sessions.adoptEarlierKey(sessionKey, earlierSessionKeyFor(integration.id, latest), latest.senderStaffId || latest.senderId);
     const route = await core.router.route(integration, sessionKey);
     if (!route) {
       const sent = await core.notConnected.send(target, sessionKey);
@@ -52,7 +55,7 @@ export class TurnDispatcher {
 
     return withLastAttemptNotice(core, { target, key, lastAttempt: request.lastAttempt, signal: request.signal }, async () => {
       // Chosen before anything is written: with no way to run the expert here the job is retried.
-      const choice = await chooseRunner(core, route.xpertId, route.trigger, toRunContext(target, key));
+      const choice = await chooseRunner(core, route.xpertId, route.trigger, toRunContext(target, key), integration);
       const { binding } = await core.sessions.open({
         sessionKey,
         integrationId: integration.id,
@@ -74,6 +77,7 @@ export class TurnDispatcher {
         language: target.language,
         ...(latest.senderStaffId ? { endUserId: latest.senderStaffId } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
+        ...(binding.xpertConversationId ? { xpertConversationId: binding.xpertConversationId } : {}),
       };
       core.logger.debug(`turn ${key}: xpert=${route.xpertId} via=${route.source} runner=${choice.runner.name} messages=${events.length}`);
 
@@ -82,6 +86,10 @@ export class TurnDispatcher {
         if (!entry.result) await core.ledger.record(entry, await choice.runner.run(input, () => undefined), request.signal);
         await core.sessions.touch(sessionKey);
         return 'delivered_elsewhere';
+      }
+      if (choice.delivery === 'dispatched') {
+        await dispatchTurn(core, { runner: choice.runner, input, target, key });
+        return 'dispatched';
       }
       const result = await runStreamedTurn(core, { integration, runner: choice.runner, input, target, key });
       return result.status === 'idle' ? 'answered' : result.status === 'interrupted' ? 'interrupted' : 'failed';

@@ -7,6 +7,7 @@ import { actionLinkSecret, integrationIdOf, verifyActionLink } from './action-li
 import { actionPage } from './action-page';
 import { IntakeService } from './intake.service';
 import { IntegrationResolver } from './integration-resolver';
+import { refuseLegacyActionLink } from './legacy-action-link';
 import { runInIntegrationContext } from './request-context';
 
 /**
@@ -27,6 +28,7 @@ export class ActionController {
 
   @Get()
   async open(@Query() query: Record<string, string | undefined>, @Res() response: Response): Promise<void> {
+    if (refuseLegacyActionLink(query, response)) return;
     let language: string | undefined;
     try {
       const integrationId = integrationIdOf(query);

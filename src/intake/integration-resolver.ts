@@ -3,7 +3,7 @@ import type { DingTalkIntegrationOptions, IntegrationRecord } from '../config/in
 import { parseIntegrationOptions } from '../config/integration.schema';
 import { DingTalkError } from '../errors';
 import { IntegrationRecords } from '../host/integration-records.port';
-import { PROVIDER_NAME } from '../tokens';
+import { isDingTalkProvider, PROVIDER_NAME, PROVIDER_NAMES } from '../tokens';
 
 export type DingTalkIntegration = IntegrationRecord<DingTalkIntegrationOptions>;
 
@@ -32,12 +32,12 @@ export class IntegrationResolver {
     if (!record) {
       throw new DingTalkError('dingtalk_integration_not_found', 'No integration with this id; copy the callback URL again from the integration page.', 404);
     }
-    if (record.provider !== PROVIDER_NAME) {
+    if (!isDingTalkProvider(record.provider)) {
       throw new DingTalkError('dingtalk_integration_provider_mismatch', `Integration is of provider '${record.provider}', not '${PROVIDER_NAME}'.`, 409);
     }
     let options: DingTalkIntegrationOptions;
     try {
-      options = parseIntegrationOptions(record.options);
+      options = parseIntegrationOptions(record.options, record.provider);
     } catch (error) {
       const details = error instanceof DingTalkError ? error.details : undefined;
       throw new DingTalkError('dingtalk_integration_misconfigured', 'The DingTalk integration settings are incomplete; open the integration, fix the highlighted fields and click Test.', 409, details);
@@ -47,12 +47,13 @@ export class IntegrationResolver {
 
   /** Every DingTalk integration with valid settings; broken ones are skipped (and reported by Test). */
   async listValid(): Promise<DingTalkIntegration[]> {
-    const records = await this.records.listByProvider(PROVIDER_NAME);
+    // Both providers: 0.0.9 stored its Stream-mode integrations under `dingtalk_long`.
+    const records = (await Promise.all(PROVIDER_NAMES.map((provider) => this.records.listByProvider(provider)))).flat();
     const valid: DingTalkIntegration[] = [];
     for (const record of records) {
       if (this.deleting.has(record.id)) continue;
       try {
-        valid.push({ ...record, options: parseIntegrationOptions(record.options) });
+        valid.push({ ...record, options: parseIntegrationOptions(record.options, record.provider) });
       } catch {
         // skipped on purpose: a half-filled integration must not stop the others.
       }

@@ -8,3 +8,11 @@ import type { RobotMessageEvent } from '../dingtalk/inbound-event';
 export function sessionKeyFor(integrationId: string, event: Pick<RobotMessageEvent, 'conversationId' | 'senderStaffId' | 'senderId'>): string {
   return `${integrationId}:${event.conversationId}:${event.senderStaffId || event.senderId}`;
 }
+
+/**
+ * The key the earlier 0.0.9 plugin may have used for the same person (the encrypted sender id where
+ * ours takes the staff id); undefined when it cannot differ from ours.
+ */
+export function earlierSessionKeyFor(integrationId: string, event: Pick<RobotMessageEvent, 'conversationId' | 'senderStaffId' | 'senderId'>): string | undefined {
+  return event.senderStaffId && event.senderId && event.senderId !== event.senderStaffId ? `${integrationId}:${event.conversationId}:${event.senderId}` : undefined;
+}

@@ -5,6 +5,8 @@ import type { DingTalkIntegrationOptions } from '../config/integration-options';
 import { DingTalkClient } from '../dingtalk/client';
 import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
 
+type ClientOptions = Pick<DingTalkIntegrationOptions, 'clientId' | 'clientSecret' | 'robotCode' | 'apiBaseUrl' | 'oapiBaseUrl'>;
+
 /**
  * One DingTalk client per app credentials, so every caller in this process shares the app's token
  * cache and its per-API rate budget (DingTalk counts calls per app, not per caller).
@@ -15,8 +17,10 @@ export class DingTalkClientRegistry {
 
   constructor(@Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig) {}
 
-  forOptions(options: Pick<DingTalkIntegrationOptions, 'clientId' | 'clientSecret' | 'robotCode'>): DingTalkClient {
-    const key = createHash('sha256').update(`${options.clientId}\n${options.clientSecret}\n${options.robotCode ?? ''}`).digest('hex');
+  forOptions(options: ClientOptions): DingTalkClient {
+    const key = createHash('sha256')
+      .update(`${options.clientId}\n${options.clientSecret}\n${options.robotCode ?? ''}\n${options.apiBaseUrl ?? ''}\n${options.oapiBaseUrl ?? ''}`)
+      .digest('hex');
     let client = this.clients.get(key);
     if (!client) {
       client = this.create(options);
@@ -26,14 +30,14 @@ export class DingTalkClientRegistry {
   }
 
   /** A client that shares nothing, for checking credentials that are not saved yet. */
-  create(options: Pick<DingTalkIntegrationOptions, 'clientId' | 'clientSecret' | 'robotCode'>, tuning: { maxRetries?: number } = {}): DingTalkClient {
+  create(options: ClientOptions, tuning: { maxRetries?: number } = {}): DingTalkClient {
     return new DingTalkClient({
       ...tuning,
       clientId: options.clientId,
       clientSecret: options.clientSecret,
       robotCode: options.robotCode || options.clientId,
-      apiBaseUrl: this.config.apiBaseUrl,
-      oapiBaseUrl: this.config.oapiBaseUrl,
+      apiBaseUrl: options.apiBaseUrl || this.config.apiBaseUrl,
+      oapiBaseUrl: options.oapiBaseUrl || this.config.oapiBaseUrl,
       timeoutMs: this.config.requestTimeoutMs,
     });
   }

@@ -7,7 +7,7 @@ import type { IntegrationStrategyHooks317 } from '../host/host-317.types';
 import { IntegrationResolver } from '../intake/integration-resolver';
 import { StreamReceiver } from '../intake/stream.receiver';
 import { requestOrigin } from '../http/request-origin';
-import { PROVIDER_NAME } from '../tokens';
+import { isDingTalkProvider, PROVIDER_NAME } from '../tokens';
 import { integrationMeta } from './integration.meta';
 import { IntegrationTestService, type DingTalkChecklist } from './integration-test.service';
 
@@ -16,13 +16,15 @@ import { IntegrationTestService, type DingTalkChecklist } from './integration-te
 export class DingTalkIntegrationStrategy
   implements Omit<IntegrationStrategy<DingTalkIntegrationOptions>, 'validateConfig'>, IntegrationStrategyHooks317<DingTalkIntegrationOptions, IIntegration<DingTalkIntegrationOptions>>
 {
-  readonly meta = integrationMeta as unknown as TIntegrationProvider;
+  readonly meta: TIntegrationProvider = integrationMeta as unknown as TIntegrationProvider;
+  /** The provider key this strategy is registered under. */
+  protected readonly provider: string = PROVIDER_NAME;
   private readonly logger = new Logger('DingTalkIntegration');
 
   constructor(
-    private readonly tester: IntegrationTestService,
-    private readonly receiver: StreamReceiver,
-    private readonly integrations: IntegrationResolver,
+    protected readonly tester: IntegrationTestService,
+    protected readonly receiver: StreamReceiver,
+    protected readonly integrations: IntegrationResolver,
   ) {}
 
   /**
@@ -40,7 +42,7 @@ export class DingTalkIntegrationStrategy
    * host would otherwise write over the stored record.
    */
   async validateConfig(config: DingTalkIntegrationOptions, integration?: IIntegration<DingTalkIntegrationOptions>): Promise<DingTalkChecklist> {
-    return this.tester.checklist({ id: integration?.id, options: config ?? integration?.options, origin: currentOrigin() });
+    return this.tester.checklist({ id: integration?.id, provider: integration?.provider ?? this.provider, options: config ?? integration?.options, origin: currentOrigin() });
   }
 
   /** 3.17, after validation and before the record is written: bring the Stream connection in line. */
@@ -49,14 +51,14 @@ export class DingTalkIntegrationStrategy
     if (!id) return;
     this.integrations.markSaved(id);
     let options: DingTalkIntegrationOptions | null = null;
-    if (current?.provider === PROVIDER_NAME || current?.provider === undefined) {
+    if (current?.provider === undefined || isDingTalkProvider(current.provider)) {
       try {
-        options = parseIntegrationOptions(current?.options);
+        options = parseIntegrationOptions(current?.options, current?.provider ?? this.provider);
       } catch {
         // Settings the save accepted but Stream cannot use: no connection rather than a stale one.
       }
     }
-    await this.receiver.apply(options ? { ...toRecord(current, id), options } : null, id);
+    await this.receiver.apply(options ? { ...toRecord(current, id, current?.provider ?? this.provider), options } : null, id);
     this.logger.log(`dingtalk integration ${id} updated; connection re-synced`);
   }
 
@@ -69,13 +71,13 @@ export class DingTalkIntegrationStrategy
   }
 }
 
-function toRecord(integration: IIntegration<DingTalkIntegrationOptions>, id: string) {
+function toRecord(integration: IIntegration<DingTalkIntegrationOptions>, id: string, provider: string) {
   return {
     id,
     tenantId: integration.tenantId ?? null,
     organizationId: integration.organizationId ?? null,
     name: integration.name ?? null,
-    provider: PROVIDER_NAME,
+    provider,
   };
 }
 

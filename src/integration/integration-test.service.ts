@@ -5,7 +5,8 @@ import type { DingTalkIntegrationOptions } from '../config/integration-options';
 import { DingTalkError } from '../errors';
 import { DingTalkApiError } from '../dingtalk/client';
 import type { IntegrationTestProbe, IntegrationTestResult } from '../host/host-317.types';
-import { DINGTALK_PLUGIN_CONFIG, PROVIDER_NAME } from '../tokens';
+import { DINGTALK_PLUGIN_CONFIG, isDingTalkProvider, PROVIDER_NAME } from '../tokens';
+import { ignoredKeysWarning } from './ignored-keys.warning';
 import { DingTalkClientRegistry } from './client-registry';
 import { probePermissions } from './integration-checklist';
 
@@ -44,6 +45,8 @@ export interface IntegrationTestRouteResult extends DingTalkChecklist {
 export interface ChecklistInput {
   /** Absent while the integration is not saved yet. */
   id?: string;
+  /** The record's provider (`dingtalk`, or 0.0.9's Stream-only `dingtalk_long`). */
+  provider?: string;
   /** Raw settings under test (the form's, never the stored ones). */
   options: unknown;
   /** Origin of the admin's request, used when no public base URL is configured. */
@@ -61,13 +64,13 @@ export class IntegrationTestService {
   /** `POST /api/dingtalk/test` (the 3.7 Test button): re-sync connections, then the checklist. */
   async test(form: IntegrationFormValue, requestOrigin?: string): Promise<IntegrationTestRouteResult> {
     this.assertProvider(form.provider);
-    const options = parseIntegrationOptions(form.options);
+    const options = parseIntegrationOptions(form.options, form.provider);
     // The 3.7 host tells plugins nothing on save; a Test is the moment to pick up saved changes.
     const connection = form.id && this.listener ? await this.listener.onIntegrationTested(form.id, options) : undefined;
     const checklist = await this.checklist({ id: form.id, options: form.options, origin: requestOrigin });
     return {
       ...form,
-      provider: PROVIDER_NAME,
+      provider: form.provider || PROVIDER_NAME,
       options: withoutSecrets(options as unknown as Record<string, unknown>),
       ...checklist,
       checks: {
@@ -75,6 +78,7 @@ export class IntegrationTestService {
         mode: options.mode,
         next: checklist.credentials === 'ok' ? this.nextStep(options, checklist.webhookUrl) : 'DingTalk could not be reached to check the credentials; see the warnings, then Test again.',
         ...(connection ? { connection } : {}),
+        ...ignoredKeysWarning(form.options),
       },
     };
   }
@@ -85,8 +89,8 @@ export class IntegrationTestService {
    * Never holds a secret.
    */
   async checklist(input: ChecklistInput): Promise<DingTalkChecklist> {
-    const options = parseIntegrationOptions(input.options);
-    const warnings: string[] = [];
+    const options = parseIntegrationOptions(input.options, input.provider);
+    const warnings: string[] = [...(ignoredKeysWarning(input.options).warnings ?? [])];
     const client = this.clients.create(options, { maxRetries: 0 });
     const reachable = await this.checkCredentials(client, warnings);
     if (reachable) warnings.push(...(await probePermissions(client, options)));
@@ -127,7 +131,7 @@ export class IntegrationTestService {
   }
 
   private assertProvider(provider: unknown): void {
-    if (provider && provider !== PROVIDER_NAME) {
+    if (provider && !isDingTalkProvider(String(provider))) {
       throw new DingTalkError('dingtalk_provider_mismatch', `This route tests '${PROVIDER_NAME}' integrations, not '${String(provider)}'.`, 400);
     }
   }

@@ -1,6 +1,6 @@
 import { DINGTALK_ICON } from '../config/icon';
 import { i18nObject } from '../i18n';
-import { PROVIDER_NAME } from '../tokens';
+import { PROVIDER_NAME, STREAM_PROVIDER_NAME } from '../tokens';
 
 const secretInput = (help: string) => ({ component: 'secretInput', revealable: true, help });
 
@@ -89,5 +89,28 @@ export const integrationMeta = {
       },
     },
     allOf: [{ if: { properties: { mode: { const: 'http' } } }, then: { required: ['callbackToken', 'callbackAesKey'] } }],
+  },
+};
+
+/**
+ * The form of a `dingtalk_long` record (0.0.9's Stream provider): our fields, Stream mode only, no
+ * callback URL (Stream needs none) and no HTTP-only secrets.
+ */
+const HTTP_ONLY_FIELDS = ['callbackToken', 'callbackAesKey', 'cardCallbackSecret'];
+export const streamIntegrationMeta = {
+  ...integrationMeta,
+  name: STREAM_PROVIDER_NAME,
+  label: i18nObject('upgrade.integration.label'),
+  description: i18nObject('upgrade.integration.description'),
+  webhook: false,
+  webhookUrl: undefined,
+  schema: {
+    type: 'object' as const,
+    required: ['clientId', 'clientSecret'],
+    secret: ['clientSecret'],
+    properties: {
+      ...Object.fromEntries(Object.entries(integrationMeta.schema.properties).filter(([key]) => !HTTP_ONLY_FIELDS.includes(key))),
+      mode: { ...integrationMeta.schema.properties.mode, enum: ['stream'], default: 'stream' },
+    },
   },
 };

@@ -8,6 +8,7 @@ import { parseNotifyOptions } from './notify-options';
 import { RunStateCache, threadIdOf } from './run-state';
 import { listUsersTool } from './tools/list-users.tool';
 import { recallMessageTool } from './tools/recall-message.tool';
+import { sendFileTool } from './tools/send-file.tool';
 import { sendRichTool } from './tools/send-rich.tool';
 import { sendTextTool } from './tools/send-text.tool';
 import { LAST_MESSAGE_IDS_KEY, LAST_RESULT_KEY, type NotifyToolkit } from './tools/tool-runtime';
@@ -38,7 +39,7 @@ export function createNotifyMiddleware(deps: NotifyDeps, rawOptions: unknown, co
   return {
     name: NOTIFY_MIDDLEWARE_NAME,
     stateSchema: notifyStateSchema,
-    tools: [sendTextTool(toolkit), sendRichTool(toolkit), updateMessageTool(toolkit), recallMessageTool(toolkit), listUsersTool(toolkit)],
+    tools: [sendTextTool(toolkit), sendRichTool(toolkit), updateMessageTool(toolkit), recallMessageTool(toolkit), listUsersTool(toolkit), sendFileTool(toolkit)],
     beforeAgent: remember,
     beforeModel: remember,
     ...(options.autoReply && !problem

@@ -41,8 +41,20 @@ export interface ParsedNotifyOptions {
   problem?: string;
 }
 
+/** The earlier 0.0.9 plugin kept the time limit under `defaults.timeoutMs`; ours is top-level and wins. */
+function fromLegacyNotifyOptions(input: unknown): unknown {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return input;
+  const raw = input as Record<string, unknown>;
+  const defaults = raw.defaults;
+  const legacyTimeout = defaults && typeof defaults === 'object' ? (defaults as Record<string, unknown>).timeoutMs : undefined;
+  if ((raw.timeoutMs === undefined || raw.timeoutMs === null || raw.timeoutMs === '') && legacyTimeout !== undefined && legacyTimeout !== null) {
+    return { ...raw, timeoutMs: legacyTimeout };
+  }
+  return raw;
+}
+
 export function parseNotifyOptions(input: unknown): ParsedNotifyOptions {
-  const parsed = notifyOptionsSchema.safeParse(input ?? {});
+  const parsed = notifyOptionsSchema.safeParse(fromLegacyNotifyOptions(input ?? {}));
   if (parsed.success) return { options: parsed.data };
   const problem = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`).join('; ');
   return { options: notifyOptionsSchema.parse({}), problem };

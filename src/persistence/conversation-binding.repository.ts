@@ -13,6 +13,8 @@ export interface ConversationBinding {
   xpertId: string;
   /** The expert-side conversation / thread id that carries this session's history. */
   threadId: string;
+  /** The host conversation a dispatched session continues (learnt from its first run); null before. */
+  xpertConversationId: string | null;
   lastActiveAt: Date;
   endedAt: Date | null;
   createdAt: Date;
@@ -31,7 +33,7 @@ export interface StartSessionInput {
 
 const T = TABLES.conversationBinding;
 const COLUMNS = `id, session_key, integration_id, conversation_id, sender_id, xpert_id, thread_id, last_active_at,
-  ended_at, created_at, updated_at`;
+  ended_at, created_at, updated_at, xpert_conversation_id`;
 
 /**
  * Session key (integration:conversation:sender) → expert thread. Whether a session is still live
@@ -61,6 +63,7 @@ export class ConversationBindingRepository {
               sender_id = EXCLUDED.sender_id,
               xpert_id = EXCLUDED.xpert_id,
               thread_id = EXCLUDED.thread_id,
+              xpert_conversation_id = NULL,
               last_active_at = EXCLUDED.last_active_at,
               ended_at = NULL,
               updated_at = EXCLUDED.updated_at
@@ -84,6 +87,19 @@ export class ConversationBindingRepository {
       sessionKey,
       threadId,
     ]);
+    return rows.length === 1;
+  }
+
+  /**
+   * Records the host conversation of the session's thread; ignored when the session has moved on to
+   * another thread since (a late answer of an ended session must not steer the new one).
+   */
+  async setXpertConversationId(sessionKey: string, threadId: string, xpertConversationId: string): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE ${T} SET xpert_conversation_id = $3, updated_at = now()
+        WHERE session_key = $1 AND thread_id = $2 AND xpert_conversation_id IS DISTINCT FROM $3 RETURNING id`,
+      [sessionKey, threadId, xpertConversationId],
+    );
     return rows.length === 1;
   }
 
@@ -124,6 +140,7 @@ function toBinding(row: Record<string, unknown>): ConversationBinding {
     senderId: String(row.sender_id),
     xpertId: String(row.xpert_id),
     threadId: String(row.thread_id),
+    xpertConversationId: row.xpert_conversation_id === null || row.xpert_conversation_id === undefined ? null : String(row.xpert_conversation_id),
     lastActiveAt: toDate(row.last_active_at),
     endedAt: toDateOrNull(row.ended_at),
     createdAt: toDate(row.created_at),

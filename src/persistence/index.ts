@@ -21,3 +21,6 @@ export * from './migrator';
 export * from './outbox.repository';
 export * from './pool-guard';
 export * from './trigger-binding.repository';
+export * from './legacy-tables';
+export * from './legacy-sessions';
+export * from './dispatch-run.repository';

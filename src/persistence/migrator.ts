@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { silentLogger, type PersistenceLogger } from './logger';
+import { moveLegacyTablesAside, takeUpgradeReports } from './legacy-tables';
 import { isErrorLike } from './sql-values';
 
 /**
@@ -36,8 +37,11 @@ export async function runMigrations(dataSource: DataSource, logger: PersistenceL
       await lockRunner.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
     }
     try {
+      // Tables of the earlier 0.0.9 plugin sit on our names; 0001 could not create ours otherwise.
+      await moveLegacyTablesAside(lockRunner, logger);
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       const names = applied.map((migration) => migration.name);
+      for (const line of takeUpgradeReports(dataSource)) logger.log(line);
       if (names.length > 0) logger.log(`DingTalk plugin migrations applied: ${names.join(', ')}`);
       else logger.debug('DingTalk plugin migrations: schema is up to date');
       return names;

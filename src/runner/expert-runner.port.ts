@@ -51,6 +51,12 @@ export interface ExpertRunInput {
   /** Present when this turn answers an interrupt instead of sending a new message. */
   resume?: ExpertResumeInput;
   signal?: AbortSignal;
+  /** Our id of this run (the turn's key); a dispatched run's answer comes back under it. */
+  runId?: string;
+  /** The host conversation the session is on, when known (a dispatched turn continues it). */
+  xpertConversationId?: string;
+  /** The DingTalk integration the turn came in on. */
+  integrationId?: string;
 }
 
 export type ExpertRunStatus = 'idle' | 'interrupted' | 'error';

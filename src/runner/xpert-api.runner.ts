@@ -77,8 +77,8 @@ class CallControl {
   }
 }
 
-/** What the events of one run add up to. */
-class RunAccumulator {
+/** What the events of one run add up to (also rebuilt by the dispatch processor from its envelopes). */
+export class RunAccumulator {
   text = '';
   conversationId: string | undefined;
   interrupt: ExpertInterrupt | undefined;

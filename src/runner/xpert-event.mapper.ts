@@ -109,8 +109,15 @@ export function mapXpertMessage(message: SseMessage): ExpertStreamEvent[] {
   }
   // Threads streams from 3.8 close with `event: complete`.
   if (message.event === 'complete') return [{ type: 'end', status: 'idle' }];
-  const payload = parsePayload(message.data);
-  if (!payload) return [];
+  return mapXpertPayload(parsePayload(message.data));
+}
+
+/**
+ * Maps one already-parsed chat payload (`{type, event?, data}`), e.g. the event of a host dispatch
+ * envelope, which carries the same payloads the SSE stream does. Pure; never throws.
+ */
+export function mapXpertPayload(payload: unknown): ExpertStreamEvent[] {
+  if (!isRecord(payload)) return [];
   if (payload.type === 'message') return mapMessage(payload.data);
   if (payload.type === 'event') return mapEvent(payload.event, payload.data);
   return [];
@@ -128,9 +135,18 @@ export class XpertEventMapper {
   }
 
   map(message: SseMessage): ExpertStreamEvent[] {
+    return this.admit(mapXpertMessage(message));
+  }
+
+  /** Same as `map`, for a payload that is already an object (see `mapXpertPayload`). */
+  mapPayload(payload: unknown): ExpertStreamEvent[] {
+    return this.admit(mapXpertPayload(payload));
+  }
+
+  private admit(events: ExpertStreamEvent[]): ExpertStreamEvent[] {
     if (this.ended) return [];
     const out: ExpertStreamEvent[] = [];
-    for (const event of mapXpertMessage(message)) {
+    for (const event of events) {
       if (this.ended) break;
       if (event.type === 'tool_start') {
         if (this.openTools.has(event.id)) continue; // a repeated "running" update

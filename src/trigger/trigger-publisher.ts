@@ -2,7 +2,7 @@ import type { TWorkflowTriggerParams } from '@xpert-ai/plugin-sdk';
 import type { IntegrationRecords } from '../host/integration-records.port';
 import { TriggerBindingRepository, type Queryable, type TriggerBinding } from '../persistence';
 import { silentRunnerLogger, type RunnerLogger } from '../runner/expert-runner.port';
-import { PROVIDER_NAME } from '../tokens';
+import { isDingTalkProvider } from '../tokens';
 import type { TriggerCallback, TriggerCallbacks } from './trigger-callbacks';
 import { TRIGGER_CHECK } from './trigger-checklist';
 import { clampTriggerConfig, readTriggerConfig, toBindingConfig } from './trigger-config';
@@ -77,7 +77,7 @@ export class TriggerPublisher {
       return this.fail(xpertId, integrationId, callback, error);
     }
     if (!record) return this.skip(xpertId, callback, TRIGGER_CHECK.integrationNotFound, integrationId);
-    if (record.provider !== PROVIDER_NAME) return this.skip(xpertId, callback, TRIGGER_CHECK.integrationNotDingTalk, integrationId);
+    if (!isDingTalkProvider(record.provider)) return this.skip(xpertId, callback, TRIGGER_CHECK.integrationNotDingTalk, integrationId);
 
     try {
       const bindings = new TriggerBindingRepository(await this.deps.database.open());

@@ -3,7 +3,7 @@ import type { TWorkflowTriggerParams } from '@xpert-ai/plugin-sdk';
 import type { IntegrationRecords } from '../host/integration-records.port';
 import { TriggerBindingRepository, type Queryable } from '../persistence';
 import { silentRunnerLogger, type RunnerLogger } from '../runner/expert-runner.port';
-import { PROVIDER_NAME } from '../tokens';
+import { isDingTalkProvider } from '../tokens';
 import { checklistItem, TRIGGER_CHECK } from './trigger-checklist';
 import { inRange, readTriggerConfig, type DingTalkTriggerConfig } from './trigger-config';
 
@@ -53,7 +53,7 @@ export class TriggerValidator {
     try {
       const record = await this.deps.integrations.get(value);
       if (!record) return [checklistItem({ code: TRIGGER_CHECK.integrationNotFound, messageKey: 'trigger.check.integrationNotFound', field, node, value })];
-      if (record.provider !== PROVIDER_NAME) {
+      if (!isDingTalkProvider(record.provider)) {
         return [checklistItem({ code: TRIGGER_CHECK.integrationNotDingTalk, messageKey: 'trigger.check.integrationNotDingTalk', field, node, value })];
       }
       if (!config.enabled) return [];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LoggerService, Provider } from '@nestjs/common';
-import { startHost, type HostHarness, type HostProfile } from '../../sandbox/host/harness';
+import type { DataSource } from 'typeorm';
+import { startHost, type HostHarness, type HostHarnessOptions, type HostProfile } from '../../sandbox/host/harness';
 import { createSimulator, type DingTalkSimulator } from '../../sandbox/simulator';
 import { DingTalkUserDriver, type DriverApp } from '../../sandbox/simulator/user-driver';
 import { createServerDatabase, databaseUrl } from './database';
@@ -28,6 +29,18 @@ export interface PluginHostOptions {
   logger?: LoggerService;
   /** Host line; default `XPERT_HOST_PROFILE`, else 3.7. */
   profile?: HostProfile;
+  /** Provider of the Stream-mode integration (default `dingtalk`; `dingtalk_long` as 0.0.9 saved it). */
+  streamProvider?: string;
+  /** Options of the Stream-mode integration instead of ours (e.g. 0.0.9's keys). */
+  streamOptions?: Record<string, unknown>;
+  /** Runs on the host database before the plugin boots. */
+  beforeBoot?: (hostDataSource: DataSource) => Promise<void>;
+  /** A database that outlives this stack (to boot again on it); by default a fresh one, dropped by close(). */
+  database?: { url?: string; dataDir?: string };
+  /** Fixed ids for the two integrations (to seed rows that name them before boot). */
+  ids?: { http?: string; stream?: string };
+  /** Offer the host's handoff queue (a 3.17 host's dispatch), see `HostHarnessOptions.handoffQueue`. */
+  handoffQueue?: HostHarnessOptions['handoffQueue'];
 }
 
 export const HTTP_APP = {
@@ -44,18 +57,20 @@ export async function startPluginHost(options: PluginHostOptions = {}): Promise<
   const simulator = await createSimulator();
   simulator.apps.register(HTTP_APP);
   simulator.apps.register(STREAM_APP);
-  const server = databaseUrl ? await createServerDatabase(databaseUrl) : undefined;
+  const server = !options.database && databaseUrl ? await createServerDatabase(databaseUrl) : undefined;
   let host: HostHarness | undefined;
   const httpApp = { ...HTTP_APP, ...(options.httpOptions ?? {}) } as PluginHost['http']['app'];
-  const httpId = randomUUID();
-  const streamId = options.withStream === false ? '' : randomUUID();
+  const httpId = options.ids?.http ?? randomUUID();
+  const streamId = options.withStream === false ? '' : (options.ids?.stream ?? randomUUID());
   try {
     host = await startHost({
       integrations: [
         { id: httpId, name: 'DingTalk HTTP', options: { ...httpApp, mode: 'http' } },
-        ...(streamId ? [{ id: streamId, name: 'DingTalk Stream', options: { ...STREAM_APP, mode: 'stream' } }] : []),
+        ...(streamId
+          ? [{ id: streamId, name: 'DingTalk Stream', provider: options.streamProvider, options: options.streamOptions ?? { ...STREAM_APP, mode: 'stream' } }]
+          : []),
       ],
-      database: server ? { url: server.url } : {},
+      database: options.database ?? (server ? { url: server.url } : {}),
       pluginConfig: {
         apiBaseUrl: simulator.baseUrl,
         oapiBaseUrl: simulator.baseUrl,
@@ -66,6 +81,8 @@ export async function startPluginHost(options: PluginHostOptions = {}): Promise<
       overrides: options.overrides,
       logger: options.logger,
       profile: options.profile,
+      beforeBoot: options.beforeBoot,
+      ...(options.handoffQueue !== undefined ? { handoffQueue: options.handoffQueue } : {}),
     });
     const started = host;
     return {

@@ -1,6 +1,7 @@
 import { DynamicStructuredTool } from '@langchain/core/tools';
 import { z } from 'zod';
 import { DEFAULT_USER_LIMIT, listUsers, MAX_USER_LIMIT } from '../user-directory';
+import { LEGACY_LIST_USERS_ARGS, normalizeListUsersArgs } from './legacy-args';
 import { integrationIdFor, runNotifyTool, type NotifyToolkit } from './tool-runtime';
 
 export const LIST_USERS_TOOL = 'dingtalk_list_users';
@@ -18,13 +19,15 @@ export function listUsersTool(toolkit: NotifyToolkit): DynamicStructuredTool {
     department_id: z.number().int().optional().describe('Start at this department (and its sub-departments) instead of the whole organisation (root department 1).'),
     cursor: z.string().optional().describe('next_cursor from the previous call, to continue.'),
     limit: z.number().int().optional().describe(`How many people to return (default ${DEFAULT_USER_LIMIT}, at most ${MAX_USER_LIMIT}).`),
+    ...LEGACY_LIST_USERS_ARGS,
   });
   return new DynamicStructuredTool({
     name: LIST_USERS_TOOL,
     description: DESCRIPTION,
     schema,
-    func: async (args: z.infer<typeof schema>, _runManager, config) =>
+    func: async (input: z.infer<typeof schema>, _runManager, config) =>
       runNotifyTool(toolkit, { name: LIST_USERS_TOOL, action: 'list DingTalk users' }, config, async (scope) => {
+        const args = normalizeListUsersArgs(input);
         const integration = await toolkit.deps.resolveIntegration(integrationIdFor(toolkit, scope));
         const page = await listUsers(toolkit.deps.clientFor(integration.options), {
           keyword: args.keyword,

@@ -2,6 +2,7 @@ import { DynamicStructuredTool } from '@langchain/core/tools';
 import { z } from 'zod';
 import { findMessage, recallRows } from '../message-ops';
 import { notifyError } from '../notify-errors';
+import { LEGACY_RECALL_ARGS, normalizeRecallArgs } from './legacy-args';
 import { deliveryFor, integrationIdFor, runNotifyTool, type NotifyToolkit } from './tool-runtime';
 
 export const RECALL_MESSAGE_TOOL = 'dingtalk_recall_message';
@@ -13,13 +14,15 @@ const DESCRIPTION = [
 ].join(' ');
 
 export function recallMessageTool(toolkit: NotifyToolkit): DynamicStructuredTool {
-  const schema = z.object({ message_id: z.string().describe('message_id returned when the message was sent.') });
+  // message_id is optional only so the older name `messageId` is accepted too; the normalizer requires one.
+  const schema = z.object({ message_id: z.string().optional().describe('Required. message_id returned when the message was sent.'), ...LEGACY_RECALL_ARGS });
   return new DynamicStructuredTool({
     name: RECALL_MESSAGE_TOOL,
     description: DESCRIPTION,
     schema,
-    func: async (args: z.infer<typeof schema>, _runManager, config) =>
+    func: async (input: z.infer<typeof schema>, _runManager, config) =>
       runNotifyTool(toolkit, { name: RECALL_MESSAGE_TOOL, action: 'recall the DingTalk message' }, config, async (scope) => {
+        const args = normalizeRecallArgs(input);
         const delivery = await deliveryFor(toolkit, integrationIdFor(toolkit, scope));
         const rows = await findMessage(delivery, args.message_id);
         const outcome = await recallRows(delivery, rows);

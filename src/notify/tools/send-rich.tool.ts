@@ -2,8 +2,9 @@ import { DynamicStructuredTool } from '@langchain/core/tools';
 import { z } from 'zod';
 import type { DeliveredMessage } from '../notify-delivery';
 import { resolveRecipient } from '../recipient.resolver';
-import { actionCardParts, interactiveCard, markdownParts, templateCard, titleFrom, validateButtons } from '../rich-message';
+import { actionCardParts, interactiveCard, markdownParts, templateCard, textParts, titleFrom, validateButtons } from '../rich-message';
 import { toolIdempotencyKey } from '../run-state';
+import { LEGACY_RICH_ARGS, normalizeRichArgs } from './legacy-args';
 import { deliveryFor, runNotifyTool, type NotifyToolkit } from './tool-runtime';
 import { describeRecipient, describeSent, toolRecipientOf, withNotes, withRecipientFields, type RecipientArgs } from './tool-schema';
 
@@ -35,14 +36,16 @@ export function sendRichTool(toolkit: NotifyToolkit): DynamicStructuredTool {
       .describe('Interactive mode: 1 to 5 buttons.'),
     cardTemplateId: z.string().optional().describe('Template mode: the published card template id.'),
     cardData: z.record(z.any()).optional().describe('Template mode: values of the template variables.'),
+    ...LEGACY_RICH_ARGS,
   });
   const schema = withRecipientFields(base, toolkit.options.allowToolRecipients);
   return new DynamicStructuredTool({
     name: SEND_RICH_TOOL,
     description: DESCRIPTION,
     schema,
-    func: async (args: z.infer<typeof base> & RecipientArgs, _runManager, config) =>
+    func: async (input: z.infer<typeof base> & RecipientArgs, _runManager, config) =>
       runNotifyTool(toolkit, { name: SEND_RICH_TOOL, action: 'send the DingTalk message' }, config, async (scope) => {
+        const args = normalizeRichArgs(input);
         const { recipient, notes } = resolveRecipient({ options: toolkit.options, runContext: scope.runContext, state: scope.state, toolRecipient: toolRecipientOf(args) });
         const delivery = await deliveryFor(toolkit, recipient.integrationId);
         const key = toolIdempotencyKey(SEND_RICH_TOOL, { config: scope.config, args, runContext: scope.runContext, toolCallId: scope.toolCallId });
@@ -50,7 +53,11 @@ export function sendRichTool(toolkit: NotifyToolkit): DynamicStructuredTool {
         const title = args.title?.trim() || titleFrom(args.text, 'DingTalk');
         let sent: DeliveredMessage[];
         let form: string;
-        if (args.mode === 'markdown') {
+        if (args.mode === 'text') {
+          // 0.0.9's template message sampleText.
+          sent = await delivery.sendMessages(recipient, key, textParts(args.text ?? ''), meta);
+          form = 'text';
+        } else if (args.mode === 'markdown') {
           sent = await delivery.sendMessages(recipient, key, markdownParts(title, args.text ?? ''), meta);
           form = 'markdown';
         } else if (args.mode === 'template') {

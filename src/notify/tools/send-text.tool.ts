@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { resolveRecipient } from '../recipient.resolver';
 import { textParts } from '../rich-message';
 import { toolIdempotencyKey } from '../run-state';
+import { LEGACY_TEXT_ARGS, normalizeTextArgs } from './legacy-args';
 import { deliveryFor, runNotifyTool, type NotifyToolkit } from './tool-runtime';
 import { describeRecipient, describeSent, toolRecipientOf, withNotes, withRecipientFields, type RecipientArgs } from './tool-schema';
 
@@ -18,16 +19,19 @@ const DESCRIPTION = [
 
 export function sendTextTool(toolkit: NotifyToolkit): DynamicStructuredTool {
   const base = z.object({
-    text: z.string().describe('The message text (plain text; use dingtalk_send_rich_notification for markdown).'),
+    // Optional only so the older name `content` is accepted too; the normalizer requires one of them.
+    text: z.string().optional().describe('Required. The message text (plain text; use dingtalk_send_rich_notification for markdown).'),
     at_user_ids: z.array(z.string()).optional().describe('userIds to @-mention (only effective in the group this run came from).'),
+    ...LEGACY_TEXT_ARGS,
   });
   const schema = withRecipientFields(base, toolkit.options.allowToolRecipients);
   return new DynamicStructuredTool({
     name: SEND_TEXT_TOOL,
     description: DESCRIPTION,
     schema,
-    func: async (args: z.infer<typeof base> & RecipientArgs, _runManager, config) =>
+    func: async (input: z.infer<typeof base> & RecipientArgs, _runManager, config) =>
       runNotifyTool(toolkit, { name: SEND_TEXT_TOOL, action: 'send the DingTalk message' }, config, async (scope) => {
+        const args = normalizeTextArgs(input);
         const { recipient, notes } = resolveRecipient({ options: toolkit.options, runContext: scope.runContext, state: scope.state, toolRecipient: toolRecipientOf(args) });
         const delivery = await deliveryFor(toolkit, recipient.integrationId);
         const atUserIds = [...new Set((args.at_user_ids ?? []).map((id) => id.trim()).filter(Boolean))];

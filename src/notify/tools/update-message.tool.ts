@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { findMessage, recallRows, recipientOf, replacementParts, updateCardInPlace } from '../message-ops';
 import { resolveRecipient } from '../recipient.resolver';
 import { toolIdempotencyKey } from '../run-state';
+import { LEGACY_UPDATE_ARGS, normalizeUpdateArgs } from './legacy-args';
 import { deliveryFor, integrationIdFor, runNotifyTool, type NotifyToolkit } from './tool-runtime';
 import { describeSent } from './tool-schema';
 
@@ -17,17 +18,20 @@ const DESCRIPTION = [
 
 export function updateMessageTool(toolkit: NotifyToolkit): DynamicStructuredTool {
   const schema = z.object({
-    message_id: z.string().describe('message_id returned when the message was sent.'),
+    // Optional only so the older name `messageId` is accepted too; the normalizer requires one of them.
+    message_id: z.string().optional().describe('Required. message_id returned when the message was sent.'),
     text: z.string().optional().describe('The complete new text (markdown for markdown messages and cards).'),
     title: z.string().optional().describe('New title (markdown messages and cards).'),
     cardData: z.record(z.any()).optional().describe('Cards only: template variables to change.'),
+    ...LEGACY_UPDATE_ARGS,
   });
   return new DynamicStructuredTool({
     name: UPDATE_MESSAGE_TOOL,
     description: DESCRIPTION,
     schema,
-    func: async (args: z.infer<typeof schema>, _runManager, config) =>
+    func: async (input: z.infer<typeof schema>, _runManager, config) =>
       runNotifyTool(toolkit, { name: UPDATE_MESSAGE_TOOL, action: 'update the DingTalk message' }, config, async (scope) => {
+        const args = normalizeUpdateArgs(input);
         const delivery = await deliveryFor(toolkit, integrationIdFor(toolkit, scope));
         const rows = await findMessage(delivery, args.message_id);
         const first = rows[0];

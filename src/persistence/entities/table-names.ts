@@ -11,4 +11,5 @@ export const TABLES = {
   handoff: `${TABLE_PREFIX}handoff`,
   aggregate: `${TABLE_PREFIX}aggregate`,
   outbox: `${TABLE_PREFIX}outbox`,
+  dispatchRun: `${TABLE_PREFIX}dispatch_run`,
 } as const;

@@ -51,7 +51,7 @@ afterAll(async () => {
   await app.close();
 });
 
-const TOOLS = ['dingtalk_send_text_notification', 'dingtalk_send_rich_notification', 'dingtalk_update_message', 'dingtalk_recall_message', 'dingtalk_list_users'];
+const TOOLS = ['dingtalk_send_text_notification', 'dingtalk_send_rich_notification', 'dingtalk_update_message', 'dingtalk_recall_message', 'dingtalk_list_users', 'dingtalk_send_file'];
 
 describe('DingTalkNotifyMiddleware strategy', () => {
   it('resolves from the SDK AgentMiddlewareRegistry with its meta', () => {
@@ -69,7 +69,8 @@ describe('DingTalkNotifyMiddleware strategy', () => {
     ['empty options', {}],
     ['full options', { integrationId: 'i1', recipient_type: 'chat_id', recipient_id: '{{state.chat}}', template: { enabled: true, strict: true }, autoReply: true, allowToolRecipients: true, timeoutMs: '5000' }],
     ['invalid options', { recipient_type: 'email', timeoutMs: -1 }],
-  ])('createMiddleware(%s, {node: null}) lists the five tools without touching DingTalk or the database', async (_label, options) => {
+    ['0.0.9 options', { integrationId: 'i1', recipient_type: 'user_id', recipient_id: 'u1', template: { enabled: true, strict: false }, defaults: { timeoutMs: 8000 } }],
+  ])('createMiddleware(%s, {node: null}) lists the six tools without touching DingTalk or the database', async (_label, options) => {
     const strategy = app.get(AgentMiddlewareRegistry).get('DingTalkNotifyMiddleware');
     const middleware = await strategy.createMiddleware(options, { tenantId: 't1', userId: 'u1', node: null as never });
     expect(middleware.name).toBe('DingTalkNotifyMiddleware');
