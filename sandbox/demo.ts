@@ -22,6 +22,8 @@ export const DEMO_STREAM = {
     clientSecret: 'demo-stream-app-secret-0001',
     robotCode: 'dingdemostream01',
     preferredLanguage: 'en' as const,
+    // Answers stream into one card; its Confirm / Reject buttons call back with the presser's id.
+    cardTemplateId: 'tpl.sandbox.answer',
   },
 };
 

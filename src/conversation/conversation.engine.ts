@@ -55,6 +55,7 @@ export class ConversationEngine {
       publicBaseUrl: config.publicBaseUrl,
       logger: this.logger,
       wake: () => this.wakeWorker(),
+      recordPatienceMs: Math.max(30_000, Math.floor((config.worker.leaseMs * 2) / 3)),
     };
     this.handlers = createJobHandlers(this.deps);
   }

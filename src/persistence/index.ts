@@ -2,7 +2,10 @@
  * The plugin's persistence layer: its own DataSource on the host's database, versioned migrations,
  * and SQL repositories. All SQL of the plugin lives under this folder.
  */
+export * from './action-use.repository';
 export * from './aggregate.repository';
+export * from './app-budget.repository';
+export * from './card-route.repository';
 export * from './backoff';
 export * from './clock';
 export * from './conversation-binding.repository';

@@ -1,5 +1,5 @@
 import type { ExpertRunResult, ExpertStreamEvent } from '../runner/expert-runner.port';
-import type { Language } from '../i18n';
+import { t, type Language } from '../i18n';
 import type { AnswerOutcome, AnswerStream, SendFn } from './answer-stream';
 import { endOfAnswerFooter, endOfAnswerMessage, expertErrorMessage, interruptMessage } from './final-actions';
 import type { ReplyLogger } from './reply-options';
@@ -11,6 +11,8 @@ export interface StreamingReplySessionDeps {
   stream: AnswerStream;
   send: SendFn;
   logger: ReplyLogger;
+  /** A group conversation: Confirm / Reject go on the answer card's buttons when there is a card. */
+  group?: boolean;
 }
 
 /**
@@ -56,7 +58,18 @@ export class StreamingReplySession implements ReplySession {
     const { key, language, send } = this.deps;
     const footerShown = await this.deps.stream.close(outcome, outcome === 'done' ? endOfAnswerFooter(language, actions) : undefined);
     if (outcome === 'interrupted') {
-      await send(`${key}:interrupt`, interruptMessage(language, result.interrupt?.prompt ?? this.interruptPrompt, actions), { mention: true });
+      // In a group only the asker may answer, and only a card click says who clicked: the buttons go
+      // on the card, and the message carries no link anyone could open.
+      const onCard = this.deps.group && actions.confirmUrl && actions.rejectUrl && this.deps.stream.showButtons
+        ? await this.deps.stream.showButtons({
+            confirmActionUrl: actions.confirmUrl,
+            rejectActionUrl: actions.rejectUrl,
+            confirmTitle: t(language, 'reply.confirm'),
+            rejectTitle: t(language, 'reply.reject'),
+          })
+        : false;
+      const linkActions = onCard ? {} : actions;
+      await send(`${key}:interrupt`, interruptMessage(language, result.interrupt?.prompt ?? this.interruptPrompt, linkActions), { mention: true });
     } else if (outcome === 'error') {
       this.deps.logger.debug(`reply ${key}: run ended with an error (${result.errorCode ?? 'no code'}); telling the user`);
       await send(`${key}:error`, expertErrorMessage(language), { mention: true });

@@ -12,4 +12,7 @@ export const TABLES = {
   aggregate: `${TABLE_PREFIX}aggregate`,
   outbox: `${TABLE_PREFIX}outbox`,
   dispatchRun: `${TABLE_PREFIX}dispatch_run`,
+  appBudget: `${TABLE_PREFIX}app_budget`,
+  actionUse: `${TABLE_PREFIX}action_use`,
+  cardRoute: `${TABLE_PREFIX}card_route`,
 } as const;

@@ -91,11 +91,12 @@ describe('card target', () => {
     expect(outTrackIdFor('k'.repeat(500)).length).toBeLessThanOrEqual(64);
   });
 
-  it('builds the group and robot spaces', () => {
-    expect(cardSpaceFor(base)).toEqual({ openSpaceId: 'dtv1.card//IM_GROUP.cidG', imGroupOpenDeliverModel: {} });
+  it('builds the group and robot spaces, each with its open space model', () => {
+    expect(cardSpaceFor(base)).toEqual({ openSpaceId: 'dtv1.card//IM_GROUP.cidG', imGroupOpenDeliverModel: {}, imGroupOpenSpaceModel: { supportForward: true } });
     expect(cardSpaceFor({ ...base, conversationType: 'private' })).toEqual({
       openSpaceId: 'dtv1.card//IM_ROBOT.u1',
       imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT' },
+      imRobotOpenSpaceModel: { supportForward: true },
     });
     expect(cardSpaceFor({ ...base, conversationType: 'private', senderStaffId: undefined })).toBeUndefined();
   });
@@ -119,6 +120,7 @@ describe('messages', () => {
     expect(endOfAnswerMessage('zh-Hans', { endUrl: 'https://e' })).toMatchObject({ kind: 'actionCard', buttons: [{ title: '结束会话', url: 'https://e' }] });
     expect(interruptMessage('en', 'do x', { confirmUrl: 'https://c', rejectUrl: 'https://r' })).toEqual({
       kind: 'actionCard',
+      horizontal: true,
       title: 'The expert needs your confirmation to continue:',
       text: 'The expert needs your confirmation to continue:\n\ndo x',
       buttons: [
