@@ -10,6 +10,8 @@ const JOBS = Number(process.env.BENCH_QUEUE_JOBS || 5_000);
 const SESSIONS = Number(process.env.BENCH_QUEUE_SESSIONS || 500);
 /** Parallel producers while filling the queue; setup only, not measured. */
 const ENQUEUERS = 16;
+/** The shape the graphile-worker anchor is run with too. */
+export const QUEUE_SHAPE = { workers: WORKERS, jobs: JOBS, sessions: SESSIONS };
 
 export interface QueueFigures {
   workers: number;

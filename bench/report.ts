@@ -1,6 +1,8 @@
 import { LOADED_REPLY_RATIO_MAX, type FirstReplyFigures } from './first-reply.bench';
+import type { AnchorFigures } from './graphile-anchor';
 import type { IngestFigures } from './ingest.bench';
 import type { QueueFigures } from './queue.bench';
+import type { ScaleFigures } from './scale.bench';
 
 /** The markdown each entry prints; figures in, lines out, so run.ts only sequences the entries. */
 
@@ -17,7 +19,7 @@ export function ingestReport(ingest: IngestFigures): string[] {
   ];
 }
 
-export function queueReport(q: QueueFigures): string[] {
+export function queueReport(q: QueueFigures, anchor: AnchorFigures): string[] {
   const { drain, baseline } = q;
   const jobsPerTrip = drain.completedPerSecond / baseline.perSecond;
   return [
@@ -26,9 +28,12 @@ export function queueReport(q: QueueFigures): string[] {
     `| SELECT 1 round trips (baseline) | ${baseline.concurrency} | ${baseline.total} | fixed | ${baseline.perSecond} |`,
     `| jobs claimed | ${q.workers} × ${q.concurrency} | ${drain.claimedByWorker.reduce((a, b) => a + b, 0)} | ${drain.seconds.toFixed(2)} | ${drain.claimedPerSecond} |`,
     `| jobs completed (no-op handler) | ${q.workers} × ${q.concurrency} | ${drain.completed} of ${q.jobs} | ${drain.seconds.toFixed(2)} | ${drain.completedPerSecond} |`,
+    `| ${anchor.name}, one named queue per session (anchor) | ${anchor.workers} × ${anchor.concurrency} | ${anchor.completed} of ${anchor.jobs} | ${anchor.seconds.toFixed(2)} | ${anchor.completedPerSecond} |`,
     `claimed per worker: ${drain.claimedByWorker.join(', ')}; ${q.sessions} sessions; poll ${q.pollIntervalMs} ms (idle fallback: a finished job wakes its worker)`,
     `ratio jobs/round trips: ${jobsPerTrip.toPrecision(2)} (one job costs about ${Math.round(1 / jobsPerTrip)} round trips)`,
+    `ratio queue/graphile-worker: ${(drain.completedPerSecond / anchor.completedPerSecond).toFixed(2)} (jobs completed per second, same jobs, workers, concurrency and server)`,
     ...checkLine('exactly once', q.failures),
+    ...checkLine('anchor exactly once and in queue order', anchor.failures),
   ];
 }
 
@@ -47,6 +52,19 @@ export function firstReplyReport(r: FirstReplyFigures): string[] {
     `ratio first reply p50 at ${loaded.concurrency} in flight / one at a time: ${ratio(loaded.firstReply.p50Ms, solo.firstReply.p50Ms)} (target ≤ ${LOADED_REPLY_RATIO_MAX})`,
     `worker defaults: concurrency ${r.workerConcurrency}, poll ${r.pollIntervalMs} ms; intake wakes the worker on enqueue, so the poll is only the idle fallback`,
     ...checkLine(`every message answered; first reply p50 in flight ≤ ${LOADED_REPLY_RATIO_MAX} × one at a time`, r.failures),
+  ];
+}
+
+export function scaleReport(s: ScaleFigures): string[] {
+  return [
+    '| replica | RSS start MiB | RSS peak MiB | RSS end MiB | CPU s | CPU s per 1,000 messages |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...s.replicas.map((r) => `| ${r.name} | ${r.rssMiB.start} | ${r.rssMiB.peak} | ${r.rssMiB.end} | ${r.cpuSeconds.toFixed(1)} | ${((r.cpuSeconds / s.messages) * 1000).toFixed(1)} |`),
+    `messages: ${s.messages}; answered ${s.answered}, more than once ${s.answeredTwice}; all answered in ${s.seconds.toFixed(1)} s (${Math.round(s.messages / s.seconds)} messages/s)`,
+    `first reply: p50 ${s.firstReply.p50Ms} ms, p99 ${s.firstReply.p99Ms} ms, max ${s.firstReply.maxMs} ms`,
+    `throttling: ${s.throttledCalls} DingTalk calls refused by the per-app limit (retried by the plugin); ${s.throttlingReachingUsers} reached a user`,
+    `CPU seconds per 1,000 messages (both replicas): ${s.cpuSecondsPer1000.toFixed(1)}`,
+    ...checkLine('every message answered exactly once, no throttling error reaching a user', s.failures),
   ];
 }
 

@@ -13,6 +13,12 @@ import {
 } from './worker-options';
 
 /**
+ * At most this many jobs in a row run in one slot by chaining (completion claims the session's next
+ * job); then the slot goes back to the oldest-first claim, so one busy session cannot hold it forever.
+ */
+const MAX_CHAIN = 16;
+
+/**
  * Consumes the durable handoff queue (DESIGN §3). A plain class so it runs and is tested without
  * Nest; `WorkerService` wraps it for the plugin module.
  *
@@ -58,6 +64,8 @@ export class HandoffWorker {
       random: options.random,
       permanentErrorCodes: new Set(options.permanentErrorCodes ?? []),
       logger: this.logger,
+      // Chaining only while running: a stopping worker takes nothing new.
+      chain: { leaseMs: options.leaseMs, wanted: (run) => this.state === 'running' && run.chain < MAX_CHAIN },
     });
     this.heartbeat = new LeaseHeartbeat({
       queue: this.queue,
@@ -156,11 +164,11 @@ export class HandoffWorker {
     return jobs.length;
   }
 
-  private begin(job: HandoffJob): void {
+  private begin(job: HandoffJob, chain = 0): void {
     // The same owner can claim a job again after its lease expired and was reclaimed while the old
     // run still went on; that old run has lost the job even if no heartbeat noticed yet.
     for (const stale of this.running) if (stale.job.id === job.id && !stale.lost) this.loseLease(stale);
-    const run = new RunningJob(job);
+    const run = new RunningJob(job, chain);
     this.running.add(run);
     this.heartbeat.ensure();
     run.done = this.executor.execute(run).then((outcome) => this.finish(run, outcome));
@@ -175,9 +183,21 @@ export class HandoffWorker {
     } catch (error) {
       this.logger.warn(`handoff worker onJobSettled hook threw: ${describeJobError(error, 300)}`);
     }
+    // The completion already claimed the session's next job into the slot it freed.
+    if (run.next) this.adopt(run.next, run.chain + 1);
     // A slot just freed up: look for more work now rather than after a poll interval.
     this.notify();
     return outcome;
+  }
+
+  private adopt(job: HandoffJob, chain: number): void {
+    if (this.gaveUp) {
+      // Claimed while stop() was giving up: like a late claim, it goes straight back.
+      void this.queue.releaseOwned(this.owner).catch(() => undefined);
+      return;
+    }
+    this.counters.claimed += 1;
+    this.begin(job, chain);
   }
 
   private loseLease(run: RunningJob): void {
@@ -248,7 +268,8 @@ export class HandoffWorker {
     // Claims in flight may still begin jobs; wait for them, then for every run there is.
     const drained = (async () => {
       await Promise.allSettled([...this.claims]);
-      await Promise.all([...this.running].map((run) => run.done));
+      // A completion in flight may still chain one job in; wait for those too (no new chains start).
+      while (this.running.size > 0) await Promise.all([...this.running].map((run) => run.done));
     })();
     const inTime = await this.withinGrace(drained);
     this.gaveUp = true;

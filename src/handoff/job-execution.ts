@@ -37,8 +37,14 @@ export class RunningJob {
   lost = false;
   /** Shutdown gave up on it: it is released to the queue, so its failure must not burn an attempt. */
   abandoned = false;
+  /** The session's next job, claimed by the same statement that completed this one (chained). */
+  next: HandoffJob | null = null;
 
-  constructor(readonly job: HandoffJob) {}
+  /** `chain`: how many jobs in a row this slot has run by chaining, to bound one session's hold on it. */
+  constructor(
+    readonly job: HandoffJob,
+    readonly chain = 0,
+  ) {}
 
   /** Still ours to heartbeat. */
   get live(): boolean {
@@ -58,6 +64,8 @@ export interface JobExecutorDeps {
    */
   permanentErrorCodes: ReadonlySet<string>;
   logger: PersistenceLogger;
+  /** When set and `wanted(run)` holds, a completion also claims the session's next job (run.next). */
+  chain?: { leaseMs: number; wanted: (run: RunningJob) => boolean };
 }
 
 /**
@@ -99,7 +107,12 @@ export class JobExecutor {
   }
 
   private async recordSuccess(run: RunningJob): Promise<JobOutcome> {
-    if (await this.deps.queue.complete(run.job.id, this.deps.owner)) return 'completed';
+    const chain = this.deps.chain;
+    if (chain && run.job.sessionKey !== null && chain.wanted(run)) {
+      const { completed, next } = await this.deps.queue.completeAndClaimNext(run.job.id, this.deps.owner, chain.leaseMs);
+      run.next = next;
+      if (completed) return 'completed';
+    } else if (await this.deps.queue.complete(run.job.id, this.deps.owner)) return 'completed';
     if (run.abandoned) return 'released';
     this.deps.logger.warn(`handoff job ${run.job.id} (${run.job.kind}) finished after its lease was lost; result not recorded`);
     return 'lost';

@@ -83,7 +83,7 @@ export class IntakeService {
     let result;
     try {
       const db = await this.database.open();
-      result = await this.inbox.acceptAtomic(db, record);
+      result = await this.inbox.acceptGrouped(db, record);
     } catch (error) {
       // A row PostgreSQL refuses would be refused again at every drain: that is not an outage.
       if (!this.spool || isRefusedRow(error)) throw error;

@@ -19,6 +19,14 @@ export class IntegrationResolver {
    * the record): treated as gone from that moment, so no webhook or sync revives them meanwhile.
    */
   private readonly deleting = new Set<string>();
+  /**
+   * Reads of the host's integration table in flight, by id. Every webhook needs its integration
+   * before it can check the signature; under a burst for one bot, each request reading the row on
+   * its own queued them on the host's pool. A request that arrives while a read of the same row is
+   * in flight shares that read: what it sees is the row as of a moment before it arrived, never older
+   * — nothing is kept once the read settles, so a saved change is seen by the next request.
+   */
+  private readonly reading = new Map<string, ReturnType<IntegrationRecords['get']>>();
   private readonly lastKnown = new Map<string, IntegrationRecord<Record<string, unknown>>>();
 
   constructor(private readonly records: IntegrationRecords) {}
@@ -36,7 +44,7 @@ export class IntegrationResolver {
   async resolve(integrationId: string): Promise<DingTalkIntegration> {
     let record: IntegrationRecord<Record<string, unknown>> | null;
     try {
-      record = this.deleting.has(integrationId) ? null : await this.records.get(integrationId);
+      record = this.deleting.has(integrationId) ? null : await this.read(integrationId);
     } catch (error) {
       // The database is away: a webhook can still be verified with the record last read here.
       const known = this.lastKnown.get(integrationId);
@@ -59,6 +67,15 @@ export class IntegrationResolver {
       throw new DingTalkError('dingtalk_integration_misconfigured', 'The DingTalk integration settings are incomplete; open the integration, fix the highlighted fields and click Test.', 409, details);
     }
     return { ...record, options };
+  }
+
+  private read(integrationId: string): ReturnType<IntegrationRecords['get']> {
+    let pending = this.reading.get(integrationId);
+    if (!pending) {
+      pending = this.records.get(integrationId).finally(() => this.reading.delete(integrationId));
+      this.reading.set(integrationId, pending);
+    }
+    return pending;
   }
 
   /** Every DingTalk integration with valid settings; broken ones are skipped (and reported by Test). */

@@ -10,6 +10,11 @@ import { isErrorLike } from './sql-values';
 /** Anything that runs one parameterised statement: the Database itself, or a transaction's `q`. */
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * Optional: the same statement as a named prepared statement, parsed and planned once per pooled
+   * connection. For the queue's hot statements; callers fall back to query() when it is absent.
+   */
+  queryPrepared?<T = Record<string, unknown>>(name: string, sql: string, params: readonly unknown[]): Promise<T[]>;
 }
 
 export interface OpenDatabaseOptions {
@@ -39,6 +44,8 @@ export class Database implements Queryable {
   private readonly insideTx = new AsyncLocalStorage<Database>();
   private readonly inflight = new Set<Promise<unknown>>();
   private closed = false;
+  /** Set once prepared statements turned out not to survive between statements (a pooler). */
+  private unprepared = false;
 
   private constructor(
     readonly dataSource: DataSource,
@@ -57,6 +64,33 @@ export class Database implements Queryable {
   async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
     this.assertUsable('query');
     return this.track(this.exclusive(() => this.withRunner((runner) => runQuery<T>(runner, sql, params))));
+  }
+
+  /**
+   * A named prepared statement on a pooled pg connection (each connection prepares it on first use).
+   * Serial mode (PGlite) has no pg client underneath and runs it as a plain query.
+   */
+  async queryPrepared<T = Record<string, unknown>>(name: string, sql: string, params: readonly unknown[]): Promise<T[]> {
+    if (this.serial || this.unprepared) return this.query<T>(sql, params);
+    this.assertUsable('query');
+    try {
+      return await this.track(
+        this.withRunner(async (runner) => {
+          const client = (await runner.connect()) as { query?: (config: unknown) => Promise<{ rows: T[] }> };
+          if (typeof client?.query !== 'function') return runQuery<T>(runner, sql, params);
+          const result = await client.query({ name, text: sql, values: params.map(toParam) });
+          return result.rows;
+        }),
+      );
+    } catch (error) {
+      // A pooler in front of PostgreSQL that moves sessions between server connections (PgBouncer in
+      // transaction mode) loses named statements. The statement did not run, so running it plainly
+      // is safe; this handle stops preparing from then on.
+      if (!isLostPreparedStatement(error)) throw error;
+      this.unprepared = true;
+      this.logger.warn('plugin database: prepared statements are not kept by this connection pooler; using plain statements');
+      return this.query<T>(sql, params);
+    }
   }
 
   /**
@@ -151,6 +185,12 @@ async function runQuery<T>(runner: QueryRunner, sql: string, params?: readonly u
  */
 function toParam(value: unknown): unknown {
   return Object.prototype.toString.call(value) === '[object Date]' ? (value as Date).toISOString() : value;
+}
+
+/** 26000: the named statement is unknown on this connection; 42P05: it exists with other text. */
+function isLostPreparedStatement(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '26000' || code === '42P05';
 }
 
 function nestedCall(detail: string): DingTalkError {

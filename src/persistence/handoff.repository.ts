@@ -36,8 +36,23 @@ export interface FailOptions {
  * Status moves: queued → running (claim) → done (complete) | queued (fail with retry, lease expiry,
  * release on shutdown) | dead (fail with no attempts left, or `dead: true`). Only the lease owner may
  * complete, fail or extend a running job; a worker whose lease was reclaimed gets `false`/`null`.
+ *
+ * Why it is fast: a queue step costs a commit and the index upkeep of a non-HOT row update far more
+ * than the lookups, so the design spends as few statements per job as it can —
+ * - a completion claims the session's next job in the same statement (completeAndClaimNext), so a
+ *   session's backlog flows through one slot at one statement per job, with FIFO guaranteed by the
+ *   same "no earlier open job" rule as claim();
+ * - the completions one worker makes in the same turn (its slots finishing together) share one
+ *   statement, so a worker with 4 slots commits about once per 4 jobs;
+ * - the hot statements are prepared once per pooled connection;
+ * - only partial indexes that a statement reads are kept (0003, 0010): every status change writes
+ *   into each index, so an index nobody reads is pure cost.
+ * The plain claim() remains for empty slots (a new session, a chain that ended or hit its bound).
  */
 export class HandoffRepository {
+  /** Chained completions waiting for this turn's joint statement, per owner and lease. */
+  private readonly chainBatches = new Map<string, ChainBatch>();
+
   constructor(
     private readonly db: Queryable,
     private readonly now?: Clock,
@@ -58,7 +73,8 @@ export class HandoffRepository {
     requireText('owner', options.owner);
     requirePositiveInteger('limit', options.limit, MAX_BATCH);
     requirePositiveInteger('leaseMs', options.leaseMs);
-    const rows = await this.db.query(
+    const rows = await this.run(
+      'dingtalk_handoff_claim',
       `WITH ${CLOCK_CTE},
        candidates AS (
          SELECT j.id AS claim_id
@@ -100,6 +116,98 @@ export class HandoffRepository {
       [clockParam(this.now), id, owner],
     );
     return rows.length === 1;
+  }
+
+  /**
+   * Marks a job done and, in the same statement, claims the next due job of the same session for the
+   * same owner: the common case "a session's next message was waiting behind this one" then costs
+   * one statement and one commit instead of two. The successor is exactly what claim() would allow
+   * once this job is done: the session's oldest queued job, due, with no other earlier job of the
+   * session queued or running. This job still counts as running in the statement's snapshot, so it
+   * is the one earlier job excluded by id — and only when the completion really happened (owner still
+   * held the lease); otherwise nothing is claimed. Concurrent claimers either saw this job running
+   * (successor not claimable) or see the successor already running: never two runs of one session.
+   */
+  completeAndClaimNext<P = unknown>(id: string, owner: string, leaseMs: number): Promise<{ completed: boolean; next: HandoffJob<P> | null }> {
+    requirePositiveInteger('leaseMs', leaseMs);
+    requireText('owner', owner);
+    // Completions of one owner in the same turn (its jobs finishing together) share one statement.
+    const key = `${owner}\u0000${leaseMs}`;
+    let batch = this.chainBatches.get(key);
+    if (!batch) {
+      const created: ChainBatch = { owner, leaseMs, items: [] };
+      this.chainBatches.set(key, created);
+      setImmediate(() => {
+        this.chainBatches.delete(key);
+        void this.flushChain(created);
+      });
+      batch = created;
+    }
+    return new Promise((resolve, reject) => batch.items.push({ id, resolve: resolve as ChainItem['resolve'], reject }));
+  }
+
+  /** Hot statements go prepared where the database supports it. */
+  private run(name: string, sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]> {
+    return this.db.queryPrepared ? this.db.queryPrepared(name, sql, params) : this.db.query(sql, params);
+  }
+
+  private async flushChain(batch: ChainBatch): Promise<void> {
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await this.run(
+        'dingtalk_handoff_complete_chain',
+        `WITH ${CLOCK_CTE},
+         input AS (SELECT DISTINCT (value #>> '{}')::uuid AS id FROM jsonb_array_elements($2::jsonb)),
+         completed AS (
+           UPDATE ${T} h
+              SET status = 'done', lease_until = NULL, finished_at = clock.now, updated_at = clock.now
+             FROM clock
+            WHERE h.id IN (SELECT id FROM input) AND h.lease_owner = $3 AND h.status = 'running'
+           RETURNING h.id, h.session_key),
+         successor AS (
+           SELECT c.id AS after_id, n.claim_id
+             FROM completed c
+             CROSS JOIN LATERAL (
+               SELECT j.id AS claim_id
+                 FROM ${T} j
+                WHERE c.session_key IS NOT NULL
+                  AND j.session_key = c.session_key
+                  AND j.status = 'queued'
+                  AND j.run_at <= (SELECT now FROM clock)
+                  AND NOT EXISTS (
+                        SELECT 1 FROM ${T} e
+                         WHERE e.session_key = j.session_key
+                           AND e.seq < j.seq
+                           AND e.status IN ('queued', 'running')
+                           AND e.id <> c.id)
+                ORDER BY j.seq
+                LIMIT 1
+                FOR UPDATE OF j SKIP LOCKED) n),
+         claimed AS (
+           UPDATE ${T} h
+              SET status = 'running',
+                  lease_owner = $3,
+                  lease_until = clock.now + $4::int * interval '1 millisecond',
+                  attempts = h.attempts + 1,
+                  updated_at = clock.now
+             FROM successor, clock
+            WHERE h.id = successor.claim_id
+           RETURNING ${qualified('h')})
+         SELECT c.id AS completed_id, x.*
+           FROM completed c
+           LEFT JOIN successor s ON s.after_id = c.id
+           LEFT JOIN claimed x ON x.id = s.claim_id`,
+        [clockParam(this.now), JSON.stringify(batch.items.map((item) => item.id)), batch.owner, batch.leaseMs],
+      );
+    } catch (error) {
+      for (const item of batch.items) item.reject(error);
+      return;
+    }
+    const byCompleted = new Map(rows.map((row) => [String(row.completed_id), row]));
+    for (const item of batch.items) {
+      const row = byCompleted.get(item.id);
+      item.resolve({ completed: row !== undefined, next: row && row.id !== null && row.id !== undefined ? toHandoffJob(row) : null });
+    }
   }
 
   /**
@@ -241,6 +349,18 @@ export class HandoffRepository {
     const rows = await this.db.query(`SELECT ${HANDOFF_COLUMNS} FROM ${T} WHERE id = $1::uuid`, [id]);
     return rows.length === 1 ? toHandoffJob<P>(rows[0]) : null;
   }
+}
+
+interface ChainItem {
+  id: string;
+  resolve: (result: { completed: boolean; next: HandoffJob | null }) => void;
+  reject: (error: unknown) => void;
+}
+
+interface ChainBatch {
+  owner: string;
+  leaseMs: number;
+  items: ChainItem[];
 }
 
 function retryInMs(options: FailOptions): number | null {

@@ -4,6 +4,7 @@ import { TABLES } from './entities/table-names';
 import { insertHandoffJob } from './handoff.enqueue';
 import type { NewHandoffJob } from './handoff.types';
 import { DEFAULT_MAX_ATTEMPTS } from './handoff.types';
+import { InboxGroupCommit } from './inbox.group-commit';
 import { invalidArgument, requirePositiveInteger, requireText } from './invalid-argument';
 import { jsonParam, toNumber } from './sql-values';
 
@@ -29,6 +30,9 @@ export interface InboxAcceptResult {
  * `db.tx((q) => inbox.accept(q, input))` and acknowledges DingTalk only after the commit.
  */
 export class InboxRepository {
+  /** One group committer per database handle this repository writes through. */
+  private readonly groups = new WeakMap<Queryable, InboxGroupCommit>();
+
   /** `db` is only needed for purging; accept() runs on the caller's transaction. */
   constructor(
     private readonly db?: Queryable,
@@ -91,6 +95,19 @@ export class InboxRepository {
       ],
     );
     return rows.length === 0 ? { accepted: false } : { accepted: true, jobId: String(rows[0].id) };
+  }
+
+  /**
+   * The same result as acceptAtomic, but concurrent calls on the same `db` share one statement and
+   * one commit (InboxGroupCommit). Each call still resolves only after its own row is committed.
+   */
+  acceptGrouped(db: Queryable, input: InboxAcceptInput): Promise<InboxAcceptResult> {
+    let group = this.groups.get(db);
+    if (!group) {
+      group = new InboxGroupCommit({ db, now: this.now, acceptOne: (one) => this.acceptAtomic(db, one) });
+      this.groups.set(db, group);
+    }
+    return group.accept(input);
   }
 
   /** Deletes inbox rows received before `date`; returns how many. */

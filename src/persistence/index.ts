@@ -17,6 +17,7 @@ export * from './handoff.enqueue';
 export * from './handoff.repository';
 export * from './handoff.types';
 export * from './inbox.repository';
+export * from './inbox.group-commit';
 export * from './logger';
 export * from './migrations';
 export * from './migrator';

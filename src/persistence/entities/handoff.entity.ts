@@ -9,10 +9,10 @@ export type HandoffStatus = 'queued' | 'running' | 'done' | 'dead';
  * died (P12).
  */
 @Entity({ name: TABLES.handoff })
-@Index('plugin_dingtalk_handoff_status_run_at_idx', ['status', 'runAt'])
-@Index('plugin_dingtalk_handoff_session_seq_idx', ['sessionKey', 'seq'])
 @Index('plugin_dingtalk_handoff_queued_seq_idx', ['seq'], { where: `status = 'queued'` })
 @Index('plugin_dingtalk_handoff_active_session_idx', ['sessionKey', 'seq'], { where: `status IN ('queued', 'running')` })
+@Index('plugin_dingtalk_handoff_running_lease_idx', ['leaseUntil'], { where: `status = 'running'` })
+@Index('plugin_dingtalk_handoff_dead_finished_idx', ['finishedAt'], { where: `status = 'dead'` })
 @Check('plugin_dingtalk_handoff_status_ck', `status IN ('queued', 'running', 'done', 'dead')`)
 @Check('plugin_dingtalk_handoff_attempts_ck', `attempts >= 0 AND max_attempts >= 1`)
 export class HandoffEntity {

@@ -5,6 +5,7 @@ import { ActionSecurity1732000000004 } from './0004-action-security.migration';
 import { DeliveryBudget1732000000006 } from './0006-delivery-budget.migration';
 import { DispatchRun1732000000008 } from './0008-dispatch-run.migration';
 import { LegacyBindings1732000000009 } from './0009-legacy-bindings.migration';
+import { HandoffLeanIndexes1732000000010 } from './0010-handoff-lean-indexes.migration';
 
 export { Init1732000000001 } from './0001-init.migration';
 export { ConversationState1732000000002 } from './0002-conversation-state.migration';
@@ -13,6 +14,7 @@ export { ActionSecurity1732000000004 } from './0004-action-security.migration';
 export { DeliveryBudget1732000000006 } from './0006-delivery-budget.migration';
 export { DispatchRun1732000000008 } from './0008-dispatch-run.migration';
 export { LegacyBindings1732000000009 } from './0009-legacy-bindings.migration';
+export { HandoffLeanIndexes1732000000010 } from './0010-handoff-lean-indexes.migration';
 
 /** Every plugin migration, oldest first. Append new ones here. */
 export const PLUGIN_MIGRATIONS = [
@@ -23,4 +25,5 @@ export const PLUGIN_MIGRATIONS = [
   DeliveryBudget1732000000006,
   DispatchRun1732000000008,
   LegacyBindings1732000000009,
+  HandoffLeanIndexes1732000000010,
 ];

@@ -7,6 +7,8 @@ export interface ClusterOptions {
   env: Record<string, string>;
   /** Folder for each replica's output (stdout/stderr), kept as a CI artifact. */
   logDir: string;
+  /** The replica's entry script; defaults to the suite's host-process.ts. It prints `READY <url>`. */
+  entry?: string;
 }
 
 export interface Replica {
@@ -91,7 +93,7 @@ export class Cluster {
   }
 
   private boot(replica: Replica): Promise<void> {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', ENTRY], {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', this.options.entry ?? ENTRY], {
       env: { ...process.env, ...this.options.env, RELIABILITY_PORT: String(replica.port), TS_NODE_TRANSPILE_ONLY: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
