@@ -11,6 +11,7 @@ import { ActionController } from './intake/action.controller';
 import { IntakeService } from './intake/intake.service';
 import { IntegrationResolver } from './intake/integration-resolver';
 import { StatusController } from './intake/status.controller';
+import { SelectOptionsController } from './intake/select-options.controller';
 import { StreamReceiver } from './intake/stream.receiver';
 import { WebhookController } from './intake/webhook.controller';
 import { DingTalkClientRegistry } from './integration/client-registry';
@@ -25,7 +26,7 @@ import { replyPortProvider } from './reply/reply.provider';
 // Wiring only: every provider the host should tag and discover is listed here.
 @XpertServerPlugin({
   imports: [DiscoveryModule],
-  controllers: [IntegrationTestController, WebhookController, ActionController, StatusController, StreamIntegrationTestController],
+  controllers: [IntegrationTestController, WebhookController, ActionController, StatusController, StreamIntegrationTestController, SelectOptionsController],
   providers: [
     PluginDatabase,
     { provide: IntegrationRecords, useClass: HostIntegrationRecords },

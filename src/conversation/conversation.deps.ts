@@ -8,6 +8,7 @@ import { ConversationStateRepository } from '../persistence/conversation-state.r
 import type { ReplyPort, ReplyTarget } from '../reply/reply.port';
 import { silentRunnerLogger, type RunnerLogger } from '../runner/expert-runner.port';
 import type { RunnerSelector } from '../runner/runner.selector';
+import { AccessGate } from './access.gate';
 import { Aggregator } from './aggregator';
 import type { StoredMessageEvent } from './job-payloads';
 import { NotConnectedNotice } from './not-connected.notice';
@@ -42,6 +43,7 @@ export class ConversationCore {
   readonly router: Router;
   readonly aggregator: Aggregator;
   readonly notConnected: NotConnectedNotice;
+  readonly access: AccessGate;
   readonly ledger: RunLedger;
   readonly state: ConversationStateRepository;
   readonly logger: RunnerLogger;
@@ -57,6 +59,7 @@ export class ConversationCore {
     this.ledger = new RunLedger(db);
     this.state = new ConversationStateRepository(db);
     this.logger = deps.logger ?? silentRunnerLogger;
+    this.access = new AccessGate(db, deps.reply, deps.now, this.logger);
   }
 
   static async open(deps: ConversationDeps): Promise<ConversationCore> {

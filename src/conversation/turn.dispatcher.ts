@@ -19,7 +19,7 @@ export interface TurnRequest {
   signal?: AbortSignal;
 }
 
-export type TurnOutcome = 'answered' | 'interrupted' | 'failed' | 'delivered_elsewhere' | 'dispatched' | 'not_connected';
+export type TurnOutcome = 'answered' | 'interrupted' | 'failed' | 'delivered_elsewhere' | 'dispatched' | 'not_connected' | 'refused';
 
 const MAX_TITLE_CHARS = 60;
 
@@ -52,6 +52,7 @@ export class TurnDispatcher {
       core.logger.log(`turn ${key}: no expert for integration=${integration.id} (notice ${sent ? 'sent' : 'already sent this hour'})`);
       return 'not_connected';
     }
+    if (!(await core.access.admit(integration.id, route, latest, target))) return 'refused';
 
     return withLastAttemptNotice(core, { target, key, lastAttempt: request.lastAttempt, signal: request.signal }, async () => {
       // Chosen before anything is written: with no way to run the expert here the job is retried.

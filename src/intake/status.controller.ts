@@ -1,6 +1,8 @@
 import { Controller, Get, Param, UseFilters } from '@nestjs/common';
 import { ConversationEngine } from '../conversation/conversation.engine';
+import { PluginDatabase } from '../core/plugin-database.service';
 import { DingTalkErrorFilter } from '../http/error.filter';
+import { AccessRepository, type RefusalRecord } from '../persistence';
 import { IntegrationResolver } from './integration-resolver';
 import { StreamReceiver } from './stream.receiver';
 
@@ -12,6 +14,7 @@ export class StatusController {
     private readonly integrations: IntegrationResolver,
     private readonly receiver: StreamReceiver,
     private readonly engine: ConversationEngine,
+    private readonly database: PluginDatabase,
   ) {}
 
   @Get(':integrationId')
@@ -19,10 +22,20 @@ export class StatusController {
     const integration = await this.integrations.resolve(integrationId);
     // threads-api | host-dispatch | host-callback; null while no expert can answer here.
     const runner = await this.engine.runnerOf(integration).catch(() => null);
+    const refusals = await this.refusals(integration.id);
     if (integration.options.mode === 'http') {
-      return { integrationId, mode: 'http', state: 'webhook', note: 'HTTP mode has no connection; DingTalk calls the webhook URL.', runner };
+      return { integrationId, mode: 'http', state: 'webhook', note: 'HTTP mode has no connection; DingTalk calls the webhook URL.', runner, refusals };
     }
     const status = this.receiver.status(integrationId);
-    return { integrationId, mode: 'stream', ...(status ?? { state: 'idle', reconnectCount: 0 }), runner };
+    return { integrationId, mode: 'stream', ...(status ?? { state: 'idle', reconnectCount: 0 }), runner, refusals };
+  }
+
+  /** Who the trigger's access settings turned away, most recent first; null when the database is unreachable. */
+  private async refusals(integrationId: string): Promise<{ total: number; recent: RefusalRecord[] } | null> {
+    try {
+      return await new AccessRepository(await this.database.open()).refusals(integrationId);
+    } catch {
+      return null;
+    }
   }
 }

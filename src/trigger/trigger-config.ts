@@ -1,3 +1,4 @@
+import { accessConfigOf, OPEN_ACCESS, readAccessSettings, type AccessSettings } from '../access/access-policy';
 import type { TriggerBindingConfig } from '../persistence';
 
 /** The settings of one DingTalk trigger node, as the studio stores them in `node.config`. */
@@ -10,6 +11,8 @@ export interface DingTalkTriggerConfig {
   xpertApiKey?: string;
   /** Origin of the Xpert API for that runner; default from the plugin config or this host. */
   xpertApiBaseUrl?: string;
+  /** Who may talk to the expert (private chats, groups, members); open when not set. */
+  access: AccessSettings;
 }
 
 export const TRIGGER_LIMITS = {
@@ -33,6 +36,7 @@ export function readTriggerConfig(raw: unknown): DingTalkTriggerConfig {
     summaryWindowSeconds: readNumber(value.summaryWindowSeconds, TRIGGER_LIMITS.summaryWindowSeconds.default),
     ...optionalText('xpertApiKey', value.xpertApiKey),
     ...optionalText('xpertApiBaseUrl', value.xpertApiBaseUrl),
+    access: readAccessSettings(value),
   };
 }
 
@@ -59,6 +63,7 @@ export function toBindingConfig(config: DingTalkTriggerConfig): TriggerBindingCo
     summaryWindowSeconds: clamped.summaryWindowSeconds,
     ...(clamped.xpertApiKey ? { xpertApiKey: clamped.xpertApiKey } : {}),
     ...(clamped.xpertApiBaseUrl ? { xpertApiBaseUrl: clamped.xpertApiBaseUrl } : {}),
+    ...accessConfigOf(clamped.access ?? OPEN_ACCESS),
   };
 }
 

@@ -12,4 +12,6 @@ export const TABLES = {
   aggregate: `${TABLE_PREFIX}aggregate`,
   outbox: `${TABLE_PREFIX}outbox`,
   dispatchRun: `${TABLE_PREFIX}dispatch_run`,
+  accessRefusal: `${TABLE_PREFIX}access_refusal`,
+  seenGroup: `${TABLE_PREFIX}seen_group`,
 } as const;

@@ -3,12 +3,14 @@ import { ConversationState1732000000002 } from './0002-conversation-state.migrat
 import { HandoffClaimIndexes1732000000003 } from './0003-handoff-claim-indexes.migration';
 import { DispatchRun1732000000008 } from './0008-dispatch-run.migration';
 import { LegacyBindings1732000000009 } from './0009-legacy-bindings.migration';
+import { AccessControl1732000000011 } from './0011-access-control.migration';
 
 export { Init1732000000001 } from './0001-init.migration';
 export { ConversationState1732000000002 } from './0002-conversation-state.migration';
 export { HandoffClaimIndexes1732000000003 } from './0003-handoff-claim-indexes.migration';
 export { DispatchRun1732000000008 } from './0008-dispatch-run.migration';
 export { LegacyBindings1732000000009 } from './0009-legacy-bindings.migration';
+export { AccessControl1732000000011 } from './0011-access-control.migration';
 
 /** Every plugin migration, oldest first. Append new ones here. */
-export const PLUGIN_MIGRATIONS = [Init1732000000001, ConversationState1732000000002, HandoffClaimIndexes1732000000003, DispatchRun1732000000008, LegacyBindings1732000000009];
+export const PLUGIN_MIGRATIONS = [Init1732000000001, ConversationState1732000000002, HandoffClaimIndexes1732000000003, DispatchRun1732000000008, LegacyBindings1732000000009, AccessControl1732000000011];

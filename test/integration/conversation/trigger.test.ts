@@ -67,6 +67,16 @@ describe('DingTalk trigger: validate, publish, stop', () => {
       expect(item.message.zh_Hans).toMatch(/不存在/);
     });
 
+    it('a selected scope with nothing selected is reported on its field', async () => {
+      expect(await codes({ integrationId: 'int-1', privateChatScope: 'selected' })).toEqual([TRIGGER_CHECK.privateUsersEmpty]);
+      expect(await codes({ integrationId: 'int-1', groupScope: 'selected', groups: [] })).toEqual([TRIGGER_CHECK.groupsEmpty]);
+      expect(await codes({ integrationId: 'int-1', groupMemberScope: 'selected', groupMembers: ' , ' })).toEqual([TRIGGER_CHECK.groupMembersEmpty]);
+      expect(await codes({ integrationId: 'int-1', privateChatScope: 'selected', privateChatUsers: ['u1'], groupScope: 'selected', groups: ['cidA'] })).toEqual([]);
+      const [item] = await new TriggerValidator({ database, integrations: records }).validate({ xpertId: 'x', config: { integrationId: 'int-1', groupScope: 'selected' } });
+      expect(item).toMatchObject({ field: 'groups', level: 'error' });
+      expect(item.message.zh_Hans).toMatch(/未选择任何群/);
+    });
+
     it('reports an integration bound to another expert while enabled; not for the same expert or a disabled one', async () => {
       await bindings.upsert({ integrationId: 'int-1', xpertId: 'xpert-b' });
       expect(await codes({ integrationId: 'int-1' }, 'xpert-a')).toEqual([TRIGGER_CHECK.integrationBound]);
