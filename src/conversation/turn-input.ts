@@ -17,12 +17,18 @@ export interface TurnInput {
  * pictures, files and videos as input files `{url, name}`. When an attachment cannot be passed on
  * (no download URL), a short note says one arrived — the user is never ignored silently.
  */
-export async function buildTurnInput(events: readonly StoredMessageEvent[], language: Language, download?: AttachmentDownloader): Promise<TurnInput> {
+export async function buildTurnInput(
+  events: readonly StoredMessageEvent[],
+  language: Language,
+  download?: AttachmentDownloader,
+  options: { labelSenders?: boolean } = {},
+): Promise<TurnInput> {
   const lines: string[] = [];
   const files: ExpertFileRef[] = [];
   for (const event of events) {
     const text = event.text?.trim() ?? '';
-    if (text) lines.push(text);
+    // A shared group conversation: the expert must know who is speaking.
+    if (text) lines.push(options.labelSenders ? `${event.senderNick || event.senderStaffId || event.senderId}: ${text}` : text);
     for (const attachment of event.attachments ?? []) {
       // Audio already became text; only an audio without recognition needs passing on as a file.
       if (attachment.kind === 'audio' && text) continue;

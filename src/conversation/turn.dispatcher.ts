@@ -1,5 +1,5 @@
 import type { DingTalkIntegration } from '../intake/integration-resolver';
-import { earlierSessionKeyFor } from '../intake/session-key';
+import { earlierSessionKeyFor, isSharedGroupSessionKey } from '../intake/session-key';
 import type { ExpertRunInput } from '../runner/expert-runner.port';
 import { replyTargetOf, type ConversationCore } from './conversation.deps';
 import type { StoredMessageEvent } from './job-payloads';
@@ -45,7 +45,9 @@ export class TurnDispatcher {
     const target = replyTargetOf(integration, latest);
     const key = latest.eventId;
 
-    await core.sessions.adoptEarlierKey(sessionKey, earlierSessionKeyFor(integration.id, latest), latest.senderStaffId || latest.senderId);
+    const shared = isSharedGroupSessionKey(sessionKey);
+    // A shared group session is nobody's own: no earlier per-person session moves onto it.
+    if (!shared) await core.sessions.adoptEarlierKey(sessionKey, earlierSessionKeyFor(integration.id, latest), latest.senderStaffId || latest.senderId);
     const route = await core.router.route(integration, sessionKey);
     if (!route) {
       const sent = await core.notConnected.send(target, sessionKey);
@@ -67,7 +69,7 @@ export class TurnDispatcher {
         timeoutSeconds: route.timeoutSeconds,
         replyTarget: target,
       });
-      const turnInput = await buildTurnInput(events, target.language, this.downloader(integration));
+      const turnInput = await buildTurnInput(events, target.language, this.downloader(integration), { labelSenders: shared });
       const input: ExpertRunInput = {
         xpertId: route.xpertId,
         sessionKey,

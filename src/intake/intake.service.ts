@@ -4,10 +4,11 @@ import { WorkerService } from '../handoff/worker.service';
 import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
 import { PluginDatabase } from '../core/plugin-database.service';
 import type { InboundEvent } from '../dingtalk/inbound-event';
-import { InboxRepository } from '../persistence';
+import { InboxRepository, TriggerBindingRepository, type Queryable } from '../persistence';
+import { groupSessionModeOf } from '../trigger/trigger-config';
 import { robotMessageDropReason } from '../dingtalk/inbound';
 import type { DingTalkIntegration } from './integration-resolver';
-import { sessionKeyFor } from './session-key';
+import { sessionKeyFor, sharedGroupSessionKeyFor } from './session-key';
 
 export type JobKind = 'message' | 'card_action' | 'platform_event' | 'end_session' | 'resume';
 
@@ -48,9 +49,10 @@ export class IntakeService {
       if (drop === 'from_bot') return { status: 'ignored', reason: 'own_message' };
       if (drop === 'group_without_mention') return { status: 'ignored', reason: 'not_mentioned' };
     }
-    const inbound = toInboxRecord(integration.id, event);
-    const record = { ...inbound, job: { ...inbound.job, maxAttempts: this.config.worker.maxAttempts } };
     const db = await this.database.open();
+    const sharedGroup = event.kind === 'message' && event.conversationType === 'group' && (await groupSessionShared(db, integration.id));
+    const inbound = toInboxRecord(integration.id, event, sharedGroup);
+    const record = { ...inbound, job: { ...inbound.job, maxAttempts: this.config.worker.maxAttempts } };
     const result = await this.inbox.acceptAtomic(db, record);
     // A worker in this process picks the job up now instead of at its next poll.
     if (result.accepted) this.worker?.notify();
@@ -58,11 +60,17 @@ export class IntakeService {
   }
 }
 
-function toInboxRecord(integrationId: string, event: Exclude<InboundEvent, { kind: 'check_url' }> | ActionEvent) {
+/** Whether the integration's enabled trigger shares one session per group. */
+async function groupSessionShared(db: Queryable, integrationId: string): Promise<boolean> {
+  const trigger = await new TriggerBindingRepository(db).findByIntegration(integrationId);
+  return Boolean(trigger?.enabled) && groupSessionModeOf(trigger?.config) === 'shared';
+}
+
+function toInboxRecord(integrationId: string, event: Exclude<InboundEvent, { kind: 'check_url' }> | ActionEvent, sharedGroup = false) {
   switch (event.kind) {
     case 'message': {
       const { raw: _raw, ...message } = event;
-      const sessionKey = sessionKeyFor(integrationId, event);
+      const sessionKey = sharedGroup ? sharedGroupSessionKeyFor(integrationId, event.conversationId) : sessionKeyFor(integrationId, event);
       return {
         integrationId,
         eventId: event.eventId,

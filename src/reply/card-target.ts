@@ -16,13 +16,17 @@ export function outTrackIdFor(key: string): string {
 export type CardSpace = Pick<CreateAndDeliverCardRequest, 'openSpaceId' | 'imGroupOpenDeliverModel' | 'imRobotOpenDeliverModel'>;
 
 /**
- * Groups: `IM_GROUP.<openConversationId>` delivered by the robot (the client fills its robotCode).
+ * Groups: `IM_GROUP.<openConversationId>` delivered by the robot (the client fills its robotCode),
+ * mentioning the asker.
  * Private chats: the robot's 1:1 space of the asker, `IM_ROBOT.<userId>`. Without a userId (an
  * external user) there is no card space: the answer goes out as markdown through the webhook.
  */
 export function cardSpaceFor(target: ReplyTarget): CardSpace | undefined {
   if (target.conversationType === 'group') {
-    return target.conversationId ? { openSpaceId: `dtv1.card//IM_GROUP.${target.conversationId}`, imGroupOpenDeliverModel: {} } : undefined;
+    if (!target.conversationId) return undefined;
+    // The deliver model's `atUserIds` (userId → nick) @-mentions the asker when the card lands.
+    const atUserIds = target.senderStaffId ? { [target.senderStaffId]: target.senderNick || target.senderStaffId } : undefined;
+    return { openSpaceId: `dtv1.card//IM_GROUP.${target.conversationId}`, imGroupOpenDeliverModel: atUserIds ? { atUserIds } : {} };
   }
   if (!target.senderStaffId) return undefined;
   return { openSpaceId: `dtv1.card//IM_ROBOT.${target.senderStaffId}`, imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT' } };

@@ -100,6 +100,14 @@ export const triggerMeta: TWorkflowTriggerMeta = {
         description: i18nObject('access.field.groupMembers.help'),
         'x-ui': { component: 'remoteSelect', selectUrl: USER_OPTIONS_URL, multiple: true, depends: INTEGRATION_DEPENDENCY },
       },
+      groupSessionMode: {
+        type: 'string',
+        title: i18nObject('group.field.sessionMode'),
+        description: i18nObject('group.field.sessionMode.help'),
+        enum: ['per_user', 'shared'],
+        default: 'per_user',
+        'x-ui': { enumLabels: { per_user: i18nObject('group.option.perUser'), shared: i18nObject('group.option.shared') } },
+      },
       xpertApiKey: {
         type: 'string',
         title: { en_US: 'Xpert API key (streamed answers)', zh_Hans: 'Xpert API 密钥（流式回答）' },

@@ -92,7 +92,10 @@ describe('card target', () => {
   });
 
   it('builds the group and robot spaces', () => {
-    expect(cardSpaceFor(base)).toEqual({ openSpaceId: 'dtv1.card//IM_GROUP.cidG', imGroupOpenDeliverModel: {} });
+    expect(cardSpaceFor(base)).toEqual({ openSpaceId: 'dtv1.card//IM_GROUP.cidG', imGroupOpenDeliverModel: { atUserIds: { u1: 'u1' } } });
+    expect(cardSpaceFor({ ...base, senderNick: 'Ann' })?.imGroupOpenDeliverModel).toEqual({ atUserIds: { u1: 'Ann' } });
+    // An external member has no userId to mention.
+    expect(cardSpaceFor({ ...base, senderStaffId: undefined })).toEqual({ openSpaceId: 'dtv1.card//IM_GROUP.cidG', imGroupOpenDeliverModel: {} });
     expect(cardSpaceFor({ ...base, conversationType: 'private' })).toEqual({
       openSpaceId: 'dtv1.card//IM_ROBOT.u1',
       imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT' },
