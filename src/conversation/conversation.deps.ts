@@ -13,6 +13,7 @@ import { Aggregator } from './aggregator';
 import type { StoredMessageEvent } from './job-payloads';
 import { NotConnectedNotice } from './not-connected.notice';
 import { Router } from './router';
+import type { RunCancellations } from './run-cancellations';
 import { RunLedger } from './run-ledger';
 import { Sessions } from './sessions';
 
@@ -35,6 +36,8 @@ export interface ConversationDeps {
   wake?: () => void;
   /** Pause used while a turn waits for the session's previous dispatched answer; real timers by default. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The runs in progress on this replica, which `/stop` and End conversation abort. */
+  cancellations?: RunCancellations;
 }
 
 /** The per-database helpers of one job run (cheap objects over the open database). */

@@ -5,6 +5,7 @@ import { replyTargetOf, type ConversationCore } from './conversation.deps';
 import type { StoredMessageEvent } from './job-payloads';
 import { toRunContext } from './run-context';
 import { chooseRunner } from './runner-choice';
+import { RUN_STOPPED_CODE } from './run-cancellations';
 import { buildTurnInput, type AttachmentDownloader } from './turn-input';
 import { dispatchTurn } from './turn-dispatch';
 import { runStreamedTurn, withLastAttemptNotice } from './turn-reply';
@@ -19,7 +20,7 @@ export interface TurnRequest {
   signal?: AbortSignal;
 }
 
-export type TurnOutcome = 'answered' | 'interrupted' | 'failed' | 'delivered_elsewhere' | 'dispatched' | 'not_connected' | 'refused';
+export type TurnOutcome = 'answered' | 'interrupted' | 'failed' | 'delivered_elsewhere' | 'dispatched' | 'not_connected' | 'refused' | 'stopped';
 
 const MAX_TITLE_CHARS = 60;
 
@@ -94,7 +95,14 @@ export class TurnDispatcher {
         await dispatchTurn(core, { runner: choice.runner, input, target, key });
         return 'dispatched';
       }
-      const result = await runStreamedTurn(core, { integration, runner: choice.runner, input, target, key });
+      const running = core.deps.cancellations?.register(sessionKey);
+      let result;
+      try {
+        result = await runStreamedTurn(core, { integration, runner: choice.runner, input, target, key, ...(running ? { stop: running.signal } : {}) });
+      } finally {
+        running?.release();
+      }
+      if (result.errorCode === RUN_STOPPED_CODE) return 'stopped';
       return result.status === 'idle' ? 'answered' : result.status === 'interrupted' ? 'interrupted' : 'failed';
     });
   }

@@ -9,6 +9,7 @@ import { groupSessionModeOf } from '../trigger/trigger-config';
 import { robotMessageDropReason } from '../dingtalk/inbound';
 import type { DingTalkIntegration } from './integration-resolver';
 import { sessionKeyFor, sharedGroupSessionKeyFor } from './session-key';
+import { isStopCommand, RunCancellations } from '../conversation/run-cancellations';
 
 export type JobKind = 'message' | 'card_action' | 'platform_event' | 'end_session' | 'resume';
 
@@ -40,6 +41,7 @@ export class IntakeService {
     private readonly database: PluginDatabase,
     @Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig,
     @Optional() private readonly worker?: WorkerService,
+    @Optional() private readonly cancellations?: RunCancellations,
   ) {}
 
   async accept(integration: Pick<DingTalkIntegration, 'id' | 'options'>, event: InboundEvent | ActionEvent): Promise<IntakeOutcome> {
@@ -54,10 +56,21 @@ export class IntakeService {
     const inbound = toInboxRecord(integration.id, event, sharedGroup);
     const record = { ...inbound, job: { ...inbound.job, maxAttempts: this.config.worker.maxAttempts } };
     const result = await this.inbox.acceptAtomic(db, record);
+    // Stored first (so the command is answered even if this replica dies), then the running answer
+    // is aborted at once: the session's queue would hold the command behind that very run.
+    const stops = stopTarget(event, record.job.sessionKey);
+    if (stops) this.cancellations?.cancel(stops);
     // A worker in this process picks the job up now instead of at its next poll.
     if (result.accepted) this.worker?.notify();
     return result.accepted && result.jobId ? { status: 'accepted', jobId: result.jobId } : { status: 'duplicate' };
   }
+}
+
+/** The session whose running answer this event stops: `/stop` / `停止`, or End conversation. */
+function stopTarget(event: InboundEvent | ActionEvent, sessionKey: string | undefined): string | undefined {
+  if (event.kind === 'message' && isStopCommand(event.text)) return sessionKey;
+  if (event.kind === 'action' && event.action === 'dingtalk:end') return event.sessionKey;
+  return undefined;
 }
 
 /** Whether the integration's enabled trigger shares one session per group. */
