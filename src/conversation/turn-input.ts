@@ -26,6 +26,16 @@ export async function buildTurnInput(
   const lines: string[] = [];
   const files: ExpertFileRef[] = [];
   for (const event of events) {
+    if (event.quoted) {
+      // The quote comes first, fenced, so the expert tells what was quoted from what is asked.
+      const quotedText = event.quoted.text.trim();
+      if (quotedText) lines.push(fenceQuote(quotedText, t(language, 'reply.quotedLabel')));
+      for (const attachment of event.quoted.attachments) {
+        const url = await tryDownload(attachment, download);
+        if (url) files.push({ url, name: attachment.fileName || defaultName(attachment) });
+        else lines.push(t(language, 'reply.attachmentReceived', { kind: attachment.kind }));
+      }
+    }
     const text = event.text?.trim() ?? '';
     // A shared group conversation: the expert must know who is speaking.
     if (text) lines.push(options.labelSenders ? `${event.senderNick || event.senderStaffId || event.senderId}: ${text}` : text);
@@ -41,6 +51,13 @@ export async function buildTurnInput(
     }
   }
   return { text: lines.join('\n'), files };
+}
+
+/** A fence longer than any backtick run inside, so the quoted text cannot close it early. */
+export function fenceQuote(text: string, label: string): string {
+  const longest = Math.max(0, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${label}\n${fence}quote\n${text}\n${fence}`;
 }
 
 async function tryDownload(attachment: RobotAttachment, download?: AttachmentDownloader): Promise<string | undefined> {
