@@ -15,6 +15,7 @@ import { registerAuthRoutes } from './routes/auth-routes';
 import { registerCardRoutes } from './routes/card-routes';
 import { registerContactRoutes } from './routes/contact-routes';
 import { registerFileRoutes } from './routes/file-routes';
+import { registerMediaRoutes } from './routes/media-routes';
 import { registerRobotRoutes } from './routes/robot-routes';
 import { registerSessionRoutes } from './routes/session-routes';
 import { SessionStore } from './session-store';
@@ -110,6 +111,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<D
   registerCardRoutes(ctx);
   registerContactRoutes(ctx);
   registerFileRoutes(ctx);
+  registerMediaRoutes(ctx);
   registerSessionRoutes(ctx);
   registerAdminRoutes(ctx, { list: () => router.calls(), clear: () => router.clearCalls() });
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isDingTalkError } from '../errors';
 import { isAllowedSessionWebhook, isDingTalkApiError, type DingTalkClient } from '../dingtalk/client';
 import type { CardData, CreateAndDeliverCardRequest } from '../dingtalk/client-types';
-import { actionCardMessage, markdownMessage, textMessage, webhookActionCard, webhookMarkdown, webhookText, type MessageButton, type RobotMessage, type WebhookBody } from '../dingtalk/outbound';
+import { actionCardMessage, fileMessage, imageMessage, markdownMessage, textMessage, webhookActionCard, webhookMarkdown, webhookText, type MessageButton, type RobotMessage, type WebhookBody } from '../dingtalk/outbound';
 import type { Queryable } from '../persistence/database';
 import { OutboxRepository, type OutboxTargetType } from '../persistence/outbox.repository';
 import { isRecord } from './dingtalk-run-context';
@@ -10,6 +10,7 @@ import type { NotifyDeps, NotifyIntegration } from './notify-deps';
 import { notifyError } from './notify-errors';
 import type { NotifyRecipient } from './recipient.resolver';
 import { sendOnce } from './outbox-send';
+import type { FilePlan } from './file-message';
 
 /**
  * Puts messages and cards into DingTalk, one outbox row per message (P15). Robot messages go
@@ -114,6 +115,25 @@ export class NotifyDelivery {
       }
     });
     return { messageId: row.id, via: 'card', reused, outTrackId: row.outTrackId ?? outTrackId, ...(row.processQueryKey ? { processQueryKey: row.processQueryKey } : {}) };
+  }
+
+  /**
+   * A file or image: upload, then the robot message (`sampleFile` / `sampleImageMsg`), through the
+   * OpenAPI (a sessionWebhook cannot carry files). One outbox row: a retry after it was sent posts
+   * nothing; a retry of a failed attempt uploads again (media ids are short-lived, never stored).
+   */
+  async sendFile(recipient: NotifyRecipient, key: string, file: { plan: FilePlan; bytes: Buffer }, meta: SendMeta): Promise<DeliveredMessage> {
+    if (recipient.ids.length === 0) {
+      throw notifyError('notify_file_needs_user_id', 'Files go through the DingTalk OpenAPI, which needs the recipient’s userId, and this private chat came from a user without one.');
+    }
+    const targetType: OutboxTargetType = recipient.type === 'chat_id' ? 'group' : 'user';
+    const request = { media: file.plan.media, fileType: file.plan.fileType, bytes: file.bytes.length };
+    const { row, reused } = await sendOnce(this.db, this.outbox, this.reserveInput(recipient, `${key}:file`, targetType, file.plan.media, { ...meta, request }), this.deps.now(), async () => {
+      const { mediaId } = await this.client.uploadMedia({ type: file.plan.media, bytes: file.bytes, fileName: file.plan.fileName, ...(file.plan.contentType ? { contentType: file.plan.contentType } : {}) });
+      const message = file.plan.media === 'image' ? imageMessage(mediaId) : fileMessage({ mediaId, fileName: file.plan.fileName, fileType: file.plan.fileType });
+      return this.sendRobot(recipient, message);
+    });
+    return { messageId: row.id, via: 'openapi', reused, ...(row.processQueryKey ? { processQueryKey: row.processQueryKey } : {}) };
   }
 
   /** The outbox row of one send: where it goes and what it is (no message text), for update, recall and audit. */
