@@ -21,7 +21,9 @@ export const DEMO_STREAM = {
     clientId: 'dingdemostream01',
     clientSecret: 'demo-stream-app-secret-0001',
     robotCode: 'dingdemostream01',
-    preferredLanguage: 'en' as const,
+    // The Stream bot shows the streaming AI card and speaks Chinese; the HTTP bot markdown, English.
+    preferredLanguage: 'zh-Hans' as const,
+    cardTemplateId: 'sandbox.ai.card.template',
   },
 };
 

@@ -68,6 +68,8 @@ export function mountSandboxRoutes(app: Express, deps: SandboxRouteDeps): void {
           triggerBindings: plugin.triggerBindings,
           sessions: plugin.sessions,
           inbound: plugin.inbound,
+          refusals: plugin.refusals,
+          stoppedRuns: plugin.stoppedRuns,
           stateErrors: plugin.errors,
         });
       })
