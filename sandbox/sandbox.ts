@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { startHost, type HostHarness, type HostProfile } from './host/harness';
 import { resolveHostProfile } from './host/host-profile';
@@ -23,6 +24,8 @@ export interface SandboxOptions {
    * API key and answers come through the host's own dispatch instead of the threads API.
    */
   handoffQueue?: boolean;
+  /** Where the plugin and host log (tests capture it); default: the console at log level and up. */
+  logger?: LoggerService;
 }
 
 export interface Sandbox {
@@ -62,7 +65,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       publicBaseUrl: url,
       ...options.pluginConfig,
     },
-    logger: ['error', 'warn', 'log'],
+    logger: options.logger ?? ['error', 'warn', 'log'],
     configure: (app: NestExpressApplication) => {
       const express = app.getHttpAdapter().getInstance();
       express.use('/api/ai', (req: any, res: any, next: () => void) => (xpert.handle(req, res) ? undefined : next()));

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { PluginDatabase } from '../../../src/core/plugin-database.service';
 import { TriggerBindingRepository, type Database } from '../../../src/persistence';
 import type { RunnerLogger } from '../../../src/runner/expert-runner.port';
@@ -6,6 +7,7 @@ import { TriggerCallbacks } from '../../../src/trigger/trigger-callbacks';
 import { TRIGGER_CHECK } from '../../../src/trigger/trigger-checklist';
 import { TriggerPublisher } from '../../../src/trigger/trigger-publisher';
 import { TriggerValidator } from '../../../src/trigger/trigger-validator';
+import { CaptureLogger } from '../../support/capture-logger';
 import { openTestDatabase, resetTables, type TestDatabase } from '../../support/database';
 import { integrationRecord, MemoryIntegrationRecords } from './support/fakes';
 
@@ -163,11 +165,20 @@ describe('DingTalk trigger: validate, publish, stop', () => {
     });
 
     it('the Nest strategy: meta, bootstrap skip, and publish resolves even when the database is down', async () => {
-      const strategy = new DingTalkTriggerStrategy(downDatabase as unknown as PluginDatabase, records, callbacks);
-      expect(strategy.meta.name).toBe('dingtalk');
-      expect(strategy.bootstrap).toEqual({ mode: 'skip' });
-      await expect(strategy.publish({ xpertId: 'xpert-a', config: { integrationId: 'int-1' } as never }, jest.fn())).resolves.toBeUndefined();
-      expect(() => strategy.stop({ xpertId: 'xpert-a', config: { integrationId: 'int-1' } as never })).not.toThrow();
+      // The strategy logs through Nest's Logger: captured here and asserted, not printed.
+      const logs = new CaptureLogger();
+      Logger.overrideLogger(logs);
+      try {
+        const strategy = new DingTalkTriggerStrategy(downDatabase as unknown as PluginDatabase, records, callbacks);
+        expect(strategy.meta.name).toBe('dingtalk');
+        expect(strategy.bootstrap).toEqual({ mode: 'skip' });
+        await expect(strategy.publish({ xpertId: 'xpert-a', config: { integrationId: 'int-1' } as never }, jest.fn())).resolves.toBeUndefined();
+        expect(() => strategy.stop({ xpertId: 'xpert-a', config: { integrationId: 'int-1' } as never })).not.toThrow();
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(logs.text()).toContain('publish could not write the binding code=ECONNREFUSED');
+      } finally {
+        Logger.overrideLogger(['error', 'warn', 'log']);
+      }
     });
 
     it('stop removes the binding and the callback, but never a successor', async () => {

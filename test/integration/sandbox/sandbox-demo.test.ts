@@ -1,5 +1,6 @@
 import { startSandbox, type Sandbox } from '../../../sandbox/sandbox';
 import type { SimMessage } from '../../../sandbox/simulator/types';
+import { CaptureLogger } from '../../support/capture-logger';
 import { waitFor } from '../../support/wait-for';
 
 // The sandbox as a new user meets it: the Stream bot streams an AI card and speaks Chinese, the
@@ -7,7 +8,7 @@ import { waitFor } from '../../support/wait-for';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, handoffQueue: false });
+  sandbox = await startSandbox({ port: 0, handoffQueue: false, logger: new CaptureLogger() });
 });
 afterAll(async () => {
   await sandbox?.close();
