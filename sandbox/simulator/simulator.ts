@@ -70,6 +70,8 @@ export interface DingTalkSimulator {
   clearCalls(): void;
   messages(): SimMessage[];
   clearMessages(): void;
+  /** Puts back the chats of an earlier run (sandbox restarts). */
+  restoreMessages(records: readonly SimMessage[]): void;
   route(method: string, path: string, handler: SimHandler, options?: RouteOptions): void;
   close(): Promise<void>;
 }
@@ -154,6 +156,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<D
     clearCalls: () => router.clearCalls(),
     messages: () => messages.list(),
     clearMessages: () => messages.clear(),
+    restoreMessages: (records) => messages.restore(records),
     route,
     close: async () => {
       if (closed) return;
