@@ -1,4 +1,4 @@
-import type { FirstReplyFigures } from './first-reply.bench';
+import { LOADED_REPLY_RATIO_MAX, type FirstReplyFigures } from './first-reply.bench';
 import type { IngestFigures } from './ingest.bench';
 import type { QueueFigures } from './queue.bench';
 
@@ -44,8 +44,9 @@ export function firstReplyReport(r: FirstReplyFigures): string[] {
     ...row(String(solo.messages), solo),
     ...row(String(loaded.messages), loaded),
     `ratio first reply p50/ack p50: ${ratio(loaded.firstReply.p50Ms, loaded.ack.p50Ms)} at ${loaded.concurrency} in flight, ${ratio(solo.firstReply.p50Ms, solo.ack.p50Ms)} one at a time`,
+    `ratio first reply p50 at ${loaded.concurrency} in flight / one at a time: ${ratio(loaded.firstReply.p50Ms, solo.firstReply.p50Ms)} (target ≤ ${LOADED_REPLY_RATIO_MAX})`,
     `worker defaults: concurrency ${r.workerConcurrency}, poll ${r.pollIntervalMs} ms; intake wakes the worker on enqueue, so the poll is only the idle fallback`,
-    ...checkLine('every message answered', r.failures),
+    ...checkLine(`every message answered; first reply p50 in flight ≤ ${LOADED_REPLY_RATIO_MAX} × one at a time`, r.failures),
   ];
 }
 

@@ -21,9 +21,10 @@ export const DEMO_STREAM = {
     clientId: 'dingdemostream01',
     clientSecret: 'demo-stream-app-secret-0001',
     robotCode: 'dingdemostream01',
-    // The Stream bot shows the streaming AI card and speaks Chinese; the HTTP bot markdown, English.
+    // The Stream bot speaks Chinese and streams its answers into one card (Confirm / Reject buttons
+    // call back with the presser's id); the HTTP bot answers in English markdown.
     preferredLanguage: 'zh-Hans' as const,
-    cardTemplateId: 'sandbox.ai.card.template',
+    cardTemplateId: 'tpl.sandbox.answer',
   },
 };
 

@@ -68,6 +68,7 @@ export function mountSandboxRoutes(app: Express, deps: SandboxRouteDeps): void {
           windows: sandboxWindows(),
           users: SANDBOX_USERS,
           queue: plugin.queue,
+          spool: plugin.spool,
           deadLetters: plugin.deadLetters,
           triggerBindings: plugin.triggerBindings,
           sessions: plugin.sessions,
@@ -83,6 +84,21 @@ export function mountSandboxRoutes(app: Express, deps: SandboxRouteDeps): void {
   // Polled by the page (every 500 ms): what the users typed and what the bot sent, in full.
   app.get('/sandbox/api/messages', (_req, res) => {
     res.set('cache-control', 'no-store').json({ user: userMessages.list(), bot: deps.simulator.messages() });
+  });
+
+  // A card button press by a sandbox user: the simulator calls the bot back as DingTalk would
+  // (through the registered HTTP route, or the Stream CALLBACK topic), with that user's id.
+  app.post('/sandbox/api/card-click', (req, res, next) => {
+    void (async () => {
+      const body = await readJsonBody(req);
+      const user = SANDBOX_USERS.find((u) => u.id === body?.userId);
+      if (!user || typeof body?.outTrackId !== 'string' || !body?.params || typeof body.params !== 'object') {
+        res.status(400).json({ code: 'sandbox_click_invalid', message: 'Need outTrackId, a sandbox userId and params.' });
+        return;
+      }
+      const result = await deps.simulator.cardCallbacks.click({ outTrackId: body.outTrackId, userId: user.id, params: body.params as Record<string, unknown>, actionId: typeof body.actionId === 'string' ? body.actionId : undefined });
+      res.json(result);
+    })().catch(next);
   });
 
   app.post('/sandbox/api/send', (req, res, next) => {

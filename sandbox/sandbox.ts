@@ -76,6 +76,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       oapiBaseUrl: simulator.baseUrl,
       streamGatewayUrl: `${simulator.baseUrl}/v1.0/gateway/connections/open`,
       publicBaseUrl: url,
+      // Beside the PGlite folder, not in it (initdb refuses a folder holding other files).
+      ...(options.dataDir ? { spool: { dir: `${options.dataDir}-spool` } } : {}),
       ...options.pluginConfig,
     },
     logger: options.logger ?? ['error', 'warn', 'log'],

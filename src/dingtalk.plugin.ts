@@ -4,16 +4,21 @@ import { IOnPluginBootstrap, IOnPluginDestroy, XpertServerPlugin } from '@xpert-
 import { CONVERSATION_PROVIDERS } from './conversation';
 import { PluginDatabase } from './core/plugin-database.service';
 import { DingTalkChatCallbackProcessor } from './dispatch/chat-callback.processor';
+import { DeliveryUpkeepService } from './delivery/delivery-upkeep.service';
 import { WorkerService } from './handoff/worker.service';
+import { WorkerStartGate } from './handoff/worker-start-gate';
 import { HostIntegrationRecords } from './host/host-integration-records';
 import { IntegrationRecords } from './host/integration-records.port';
 import { ActionController } from './intake/action.controller';
 import { IntakeService } from './intake/intake.service';
 import { IntegrationResolver } from './intake/integration-resolver';
+import { SpoolDrainer } from './intake/spool.drainer';
+import { intakeSpoolProvider } from './intake/spool.provider';
 import { StatusController } from './intake/status.controller';
 import { SelectOptionsController } from './intake/select-options.controller';
 import { StreamReceiver } from './intake/stream.receiver';
 import { WebhookController } from './intake/webhook.controller';
+import { CardRouteService } from './integration/card-route.service';
 import { DingTalkClientRegistry } from './integration/client-registry';
 import { DingTalkIntegrationStrategy } from './integration/dingtalk-integration.strategy';
 import { DingTalkLongIntegrationStrategy } from './integration/dingtalk-long-integration.strategy';
@@ -32,10 +37,14 @@ import { replyPortProvider } from './reply/reply.provider';
     { provide: IntegrationRecords, useClass: HostIntegrationRecords },
     IntegrationResolver,
     DingTalkClientRegistry,
+    WorkerStartGate,
+    intakeSpoolProvider,
     IntakeService,
+    SpoolDrainer,
     StreamReceiver,
     { provide: IntegrationTestListener, useExisting: StreamReceiver },
     IntegrationTestService,
+    CardRouteService,
     DingTalkIntegrationStrategy,
     DingTalkLongIntegrationStrategy,
     replyPortProvider,
@@ -43,6 +52,7 @@ import { replyPortProvider } from './reply/reply.provider';
     WorkerService,
     DingTalkNotifyMiddleware,
     DingTalkChatCallbackProcessor,
+    DeliveryUpkeepService,
   ],
   exports: [PluginDatabase, IntegrationRecords, IntegrationResolver, DingTalkClientRegistry, IntakeService, StreamReceiver, WorkerService],
 })

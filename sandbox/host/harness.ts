@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamicModule, Global, Logger, Provider, LoggerService, LogLevel, Module, ModuleMetadata, OnModuleDestroy, OnModuleInit, Type } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule, DiscoveryService, ModuleRef, NestFactory, Reflector } from '@nestjs/core';
@@ -133,7 +134,13 @@ export async function startHost(options: HostHarnessOptions = {}): Promise<HostH
   if (handoffQueue) services.provide(HANDOFF_QUEUE_SERVICE_TOKEN, handoffQueue, HANDOFF_QUEUE_GATE);
   options.services?.(services);
 
-  const registered = registerPlugin(profile, plugin, options.pluginConfig ?? {}, services, appRef);
+  // Each harness gets a spool directory of its own unless told otherwise, so parallel tests do not
+  // share one (a spool directory belongs to one process) nor litter the working tree.
+  const pluginConfig = { ...(options.pluginConfig ?? {}) };
+  const spool = (pluginConfig.spool ?? {}) as Record<string, unknown>;
+  const ownSpoolDir = spool.dir === undefined && !process.env.DINGTALK_SPOOL_DIR ? mkdtempSync(join(tmpdir(), 'dingtalk-spool-')) : undefined;
+  if (ownSpoolDir) pluginConfig.spool = { ...spool, dir: ownSpoolDir };
+  const registered = registerPlugin(profile, plugin, pluginConfig, services, appRef);
   const pluginModule = { ...registered, providers: [...(registered.providers ?? []), ...(options.overrides ?? [])] };
   const hostExtra = profile === '3.17' ? { controllers: [HostIntegrationController], providers: [{ provide: HOST_INTEGRATIONS, useValue: integrations }] } : { controllers: [], providers: [] };
   const rootModule = buildRootModule(hostDataSource, pluginModule, user, options.extra ?? {}, hostExtra);
@@ -186,6 +193,7 @@ export async function startHost(options: HostHarnessOptions = {}): Promise<HostH
     close: async () => {
       handoffQueue?.close();
       await app.close();
+      if (ownSpoolDir) rmSync(ownSpoolDir, { recursive: true, force: true });
       await hostDataSource.destroy().catch(() => undefined);
     },
   };

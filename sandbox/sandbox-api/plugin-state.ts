@@ -1,5 +1,7 @@
 import type { HostHarness } from '../host/harness';
 import { RunCancellations } from '../../src/conversation/run-cancellations';
+import { IntakeSpool } from '../../src/intake/spool-file';
+import type { SpoolStatus } from '../../src/intake/spool-file';
 import { StreamReceiver } from '../../src/intake/stream.receiver';
 import { TABLES } from '../../src/persistence/entities/table-names';
 
@@ -12,6 +14,8 @@ import { TABLES } from '../../src/persistence/entities/table-names';
 
 export interface PluginState {
   connections: Record<string, unknown>;
+  /** Events acknowledged while the database was down, waiting to be drained into the inbox. */
+  spool: (SpoolStatus & { enabled: boolean }) | undefined;
   queue: Array<{ integrationId: string; status: string; count: number }>;
   deadLetters: Array<Record<string, unknown>>;
   triggerBindings: Array<Record<string, unknown>>;
@@ -25,7 +29,7 @@ export interface PluginState {
 }
 
 export async function readPluginState(host: HostHarness | undefined): Promise<PluginState> {
-  const state: PluginState = { connections: {}, queue: [], deadLetters: [], triggerBindings: [], sessions: [], inbound: [], refusals: [], stoppedRuns: 0, errors: [] };
+  const state: PluginState = { connections: {}, spool: undefined, queue: [], deadLetters: [], triggerBindings: [], sessions: [], inbound: [], refusals: [], stoppedRuns: 0, errors: [] };
   if (!host) {
     state.errors.push('plugin host not wired into the sandbox routes');
     return state;
@@ -34,6 +38,12 @@ export async function readPluginState(host: HostHarness | undefined): Promise<Pl
     state.connections = host.get(StreamReceiver).statuses();
   } catch (error) {
     state.errors.push(`connections: ${(error as Error).message}`);
+  }
+  try {
+    const spool = host.get<IntakeSpool | null>(IntakeSpool);
+    state.spool = spool ? { enabled: true, ...spool.status() } : { enabled: false, depth: 0, bytes: 0 };
+  } catch (error) {
+    state.errors.push(`spool: ${(error as Error).message}`);
   }
   try {
     state.stoppedRuns = host.get(RunCancellations).stoppedCount();

@@ -1,6 +1,7 @@
 import type { AppRegistry } from './app-registry';
 import type { SimClock } from './clock';
 import type { DirectoryStore } from './directory-store';
+import type { FaultController } from './fault-controller';
 import type { FileStore } from './file-store';
 import type { MessageStore } from './message-store';
 import type { SessionStore } from './session-store';
@@ -18,4 +19,5 @@ export interface SimContext {
   sessions: SessionStore;
   directory: DirectoryStore;
   files: FileStore;
+  faults: FaultController;
 }

@@ -9,7 +9,19 @@ import type { PathMatcher } from './types';
  *  - serverError:   the next `times` matching calls answer 5xx;
  *  - latencyMs:     every matching call is answered that much later (`latencyPath` narrows it);
  *  - missingScope:  calls to `path` are refused for lack of `scope`, in the family's error shape;
- *  - rateLimitPerSecond: a real limit per app per API path over a rolling second, answering like DingTalk.
+ *  - rateLimitPerSecond: a real limit per app per API path over a rolling second, answering like DingTalk
+ *                   (https://open.dingtalk.com/document/development/invocation-frequency-limit: 20 calls/s
+ *                   per app per API for standard orgs; new family HTTP 403
+ *                   `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi`, old family errcode 90018, per
+ *                   https://open.dingtalk.com/document/development/server-api-error-codes-1). It is counted
+ *                   per app, not per connection: every process calling with the app's token shares it;
+ *  - sessionWebhookPerSecond: a limit per app on the session webhook over a rolling second. DingTalk
+ *                   documents none for it (the "20 per minute" rule is for custom group robots), so it
+ *                   is off by default and separate from `rateLimitPerSecond`; refusals answer errcode
+ *                   90018 in HTTP 200 (the simulator's choice of code);
+ *  - lateAnswer:    the next `times` (default 1) matching calls take effect at once, but their answer
+ *                   leaves `ms` later — past a client's timeout, the client sees a failure for a call
+ *                   that did happen (e.g. a card that was created).
  */
 export interface FaultSpec {
   throttle?: { path?: PathMatcher; times: number; style?: 'new' | 'old' };
@@ -18,6 +30,8 @@ export interface FaultSpec {
   latencyPath?: PathMatcher;
   missingScope?: { path: PathMatcher; scope: string };
   rateLimitPerSecond?: number;
+  sessionWebhookPerSecond?: number;
+  lateAnswer?: { path: PathMatcher; ms: number; times?: number };
 }
 
 function matches(matcher: PathMatcher | undefined, path: string, defaultTarget: boolean): boolean {
@@ -29,6 +43,7 @@ export class FaultController {
   private spec: FaultSpec = {};
   private throttleLeft = 0;
   private serverErrorLeft = 0;
+  private lateLeft = 0;
   private readonly windows = new Map<string, number[]>();
 
   constructor(private readonly clock: SimClock) {}
@@ -38,6 +53,7 @@ export class FaultController {
     this.spec = { ...spec };
     this.throttleLeft = spec.throttle?.times ?? 0;
     this.serverErrorLeft = spec.serverError?.times ?? 0;
+    this.lateLeft = spec.lateAnswer ? (spec.lateAnswer.times ?? 1) : 0;
     this.windows.clear();
   }
 
@@ -74,12 +90,27 @@ export class FaultController {
     return m && matches(m.path, path, false) ? m.scope : undefined;
   }
 
+  /** Consumes one late answer for `path`: how long its answer is held back, or 0. */
+  takeLateAnswer(path: string): number {
+    const late = this.spec.lateAnswer;
+    if (!late || this.lateLeft <= 0 || !matches(late.path, path, false)) return 0;
+    this.lateLeft--;
+    return late.ms;
+  }
+
   /** Counts the call against the per-app-per-API limit; false = over the limit (not counted). */
   admit(clientId: string, path: string): boolean {
-    const limit = this.spec.rateLimitPerSecond ?? 0;
+    return this.count(this.spec.rateLimitPerSecond ?? 0, `${clientId} ${path}`);
+  }
+
+  /** Counts a session webhook send of the app against `sessionWebhookPerSecond`. */
+  admitSessionWebhook(clientId: string): boolean {
+    return this.count(this.spec.sessionWebhookPerSecond ?? 0, `${clientId} session-webhook`);
+  }
+
+  private count(limit: number, key: string): boolean {
     if (limit <= 0) return true;
     const now = this.clock.now();
-    const key = `${clientId} ${path}`;
     const recent = (this.windows.get(key) ?? []).filter((t) => t > now - 1000);
     if (recent.length >= limit) {
       this.windows.set(key, recent);

@@ -18,6 +18,8 @@ export interface Route {
 }
 
 export type RouteGuard = (route: Route, req: SimRequest) => Promise<SimResponse | undefined>;
+/** Runs after the handler, before the answer leaves (e.g. holding it back past a client's timeout). */
+export type AnswerDelay = (route: Route, req: SimRequest) => Promise<void>;
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 const HIDDEN_HEADERS = new Set(['x-acs-dingtalk-access-token', 'authorization', 'cookie']);
@@ -30,7 +32,7 @@ export class HttpRouter {
   private seq = 0;
 
   constructor(
-    private readonly deps: { clock: SimClock; logger: SimLogger; events: EventEmitter; guard: RouteGuard },
+    private readonly deps: { clock: SimClock; logger: SimLogger; events: EventEmitter; guard: RouteGuard; delay?: AnswerDelay },
   ) {}
 
   route(method: string, path: string, handler: SimHandler, options: RouteOptions = {}): void {
@@ -73,7 +75,9 @@ export class HttpRouter {
     };
     const route = this.find(method, url.pathname);
     if (route?.options.record !== false) simReq.call = this.record(simReq);
-    const answer = route ? ((await this.deps.guard(route, simReq)) ?? (await route.handler(simReq))) : { status: 404, body: { code: 'resource.not.found', message: `no simulated API ${method} ${url.pathname}` } };
+    const refusal = route ? await this.deps.guard(route, simReq) : undefined;
+    const answer = route ? (refusal ?? (await route.handler(simReq))) : { status: 404, body: { code: 'resource.not.found', message: `no simulated API ${method} ${url.pathname}` } };
+    if (route && !refusal && this.deps.delay) await this.deps.delay(route, simReq);
     if (simReq.call) {
       simReq.call.status = answer.status ?? 200;
       simReq.call.errorCode = errorCodeOf(answer);

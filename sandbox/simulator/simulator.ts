@@ -19,7 +19,8 @@ import { registerMediaRoutes } from './routes/media-routes';
 import { registerRobotRoutes } from './routes/robot-routes';
 import { registerSessionRoutes } from './routes/session-routes';
 import { SessionStore } from './session-store';
-import { StreamGateway } from './stream-gateway';
+import { StreamGateway, type StreamRedelivery } from './stream-gateway';
+import { CardCallbackRegistry } from './card-callback-registry';
 import { TokenStore } from './token-store';
 import type { RouteOptions, SimCall, SimHandler, SimLogger, SimMessage } from './types';
 
@@ -44,6 +45,10 @@ export interface SimulatorOptions {
   host?: string;
   /** How long a Stream push waits for its ACK before it resolves `{acked: false}`; default 15 s. */
   streamAckTimeoutMs?: number;
+  /** Whether the Stream gateway ever pushes a robot message or card callback again; default `none`. */
+  streamRedelivery?: StreamRedelivery;
+  /** `sdk-60s`: how long an unacknowledged robot message waits before its one re-push; default 60 s. */
+  streamRedeliveryAfterMs?: number;
 }
 
 export interface DingTalkSimulator {
@@ -59,6 +64,8 @@ export interface DingTalkSimulator {
   readonly events: EventEmitter;
   /** Stream mode: `POST /v1.0/gateway/connections/open` and the WebSocket it hands out. */
   readonly gateway: StreamGateway;
+  /** Card callback routes registered by apps, and card clicks routed through them. */
+  readonly cardCallbacks: CardCallbackRegistry;
   now(): number;
   advanceTime(ms: number): void;
   /** Lifetime of newly issued (or extended) access tokens, in seconds. Default 7200. */
@@ -105,19 +112,30 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<D
       waits.add(entry);
     });
 
-  const router = new HttpRouter({ clock, logger, events, guard: createRequestGuard({ faults, tokens, apps, wait }) });
+  const router = new HttpRouter({
+    clock,
+    logger,
+    events,
+    guard: createRequestGuard({ faults, tokens, apps, wait }),
+    delay: async (_route, req) => {
+      const ms = faults.takeLateAnswer(req.path);
+      if (ms > 0) await wait(ms);
+    },
+  });
   const route = (method: string, path: string, handler: SimHandler, routeOptions?: RouteOptions) => router.route(method, path, handler, routeOptions);
-  const ctx: SimContext = { route, baseUrl: () => baseUrl, clock, apps, tokens, messages, sessions, directory, files };
+  const ctx: SimContext = { route, baseUrl: () => baseUrl, clock, apps, tokens, messages, sessions, directory, files, faults };
   registerAuthRoutes(ctx);
   registerRobotRoutes(ctx);
   registerCardRoutes(ctx);
+  const cardCallbacks = new CardCallbackRegistry({ clock, messages, corpIdOf: (clientId) => apps.get(clientId)?.corpId, gateway: () => gateway });
+  cardCallbacks.mount(ctx);
   registerContactRoutes(ctx);
   registerFileRoutes(ctx);
   registerMediaRoutes(ctx);
   registerSessionRoutes(ctx);
   registerAdminRoutes(ctx, { list: () => router.calls(), clear: () => router.clearCalls() });
 
-  const gateway = new StreamGateway({ validateApp: (id, secret) => apps.validate(id, secret) !== undefined, logger, ackTimeoutMs: options.streamAckTimeoutMs });
+  const gateway = new StreamGateway({ validateApp: (id, secret) => apps.validate(id, secret) !== undefined, logger, ackTimeoutMs: options.streamAckTimeoutMs, redelivery: options.streamRedelivery, redeliveryAfterMs: options.streamRedeliveryAfterMs });
   // The gateway answers its own open request; everything else is the OpenAPI router's.
   const server = createServer((req, res) => {
     if (!gateway.handleHttp(req, res)) void router.handle(req, res);
@@ -143,6 +161,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<D
     sessions,
     events,
     gateway,
+    cardCallbacks,
     now: () => clock.now(),
     advanceTime: (ms) => clock.advance(ms),
     setTokenTtl: (seconds) => tokens.setTtl(seconds),

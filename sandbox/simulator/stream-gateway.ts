@@ -23,6 +23,20 @@ export * from './stream-gateway-frames';
 
 export const OPEN_CONNECTION_PATH = '/v1.0/gateway/connections/open';
 
+/**
+ * Whether robot messages and card callbacks (CALLBACK frames) are ever pushed again.
+ *  - `none` (default): DingTalk as documented. The Stream protocol FAQ (open-dingtalk/developerpedia
+ *    docs/learn/stream/protocol.md, "机器人消息…不会重推") says robot callbacks are fire-and-forget:
+ *    a push that is not acknowledged, or whose connection goes away, is simply gone.
+ *  - `sdk-60s`: what the Node SDK's JSDoc on `socketCallBackResponse` claims (dingtalk-stream@2.1.5,
+ *    "the server retries for about 60 s"): an unacknowledged CALLBACK goes to the next connection
+ *    when its connection goes away, waits for one when none is open, and is pushed once more after
+ *    `redeliveryAfterMs` without a success ACK.
+ * EVENT frames are always pushed again until acknowledged: event subscriptions are documented to
+ * retry (https://open.dingtalk.com/document/orgapp/stream, "事件推送失败…重新推送").
+ */
+export type StreamRedelivery = 'none' | 'sdk-60s';
+
 export interface StreamGatewayOptions {
   validateApp(clientId: string, clientSecret: string): boolean;
   /** The `endpoint` handed out (full WebSocket URL incl. path); default `ws://<Host header><wsPath>`. */
@@ -34,6 +48,10 @@ export interface StreamGatewayOptions {
   ticketTtlMs?: number;
   wsPath?: string;
   now?: () => number;
+  /** Default `none` (see StreamRedelivery). */
+  redelivery?: StreamRedelivery;
+  /** `sdk-60s`: how long an unacknowledged CALLBACK waits before its one re-push; default 60 s. */
+  redeliveryAfterMs?: number;
 }
 
 interface Connection {
@@ -53,15 +71,18 @@ interface Message {
   deliveredTo?: string;
   deliveries: number;
   done: boolean;
+  /** `sdk-60s`: the pending timed re-push. */
+  retryTimer?: NodeJS.Timeout;
 }
 
 /**
  * The Stream half of the DingTalk simulator: `POST /v1.0/gateway/connections/open` hands out single-use
  * tickets, the WebSocket at `wsPath` accepts them and pushes frames shaped like DingTalk's (§7c).
  * Delivery semantics mirror the real gateway as far as they matter to a client: each push goes to ONE
- * open connection of the app subscribed to the topic (round-robin here, random at DingTalk); a message
- * stays pending until a success ACK; when its connection goes away unacknowledged it is pushed again to
- * the next connection of the app, and a push with no connection waits for one.
+ * open connection of the app subscribed to the topic (round-robin here, random at DingTalk). Events
+ * stay pending until a success ACK: when their connection goes away unacknowledged they are pushed
+ * again to the next connection of the app, and a push with no connection waits for one. Robot
+ * messages and card callbacks follow `redelivery` (default `none`: pushed once, never again).
  */
 export class StreamGateway {
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -77,8 +98,12 @@ export class StreamGateway {
   private readonly ackLog: AckRecord[] = [];
   private readonly roundRobin = new Map<string, number>();
   private closed = false;
+  private redeliveryMode: StreamRedelivery;
+  private readonly redeliveryAfterMs: number;
 
   constructor(options: StreamGatewayOptions) {
+    this.redeliveryMode = options.redelivery ?? 'none';
+    this.redeliveryAfterMs = options.redeliveryAfterMs ?? 60_000;
     this.logger = options.logger ?? silentGatewayLogger;
     this.now = options.now ?? Date.now;
     this.wsPath = options.wsPath ?? '/connect';
@@ -136,7 +161,19 @@ export class StreamGateway {
     return this.push({ clientId, type: 'EVENT', topic: '*', data, messageId: opts.messageId, extraHeaders });
   }
 
-  /** Pushes the same frame (same messageId) again, acknowledged or not; resolves with its next ACK. */
+  get redelivery(): StreamRedelivery {
+    return this.redeliveryMode;
+  }
+
+  /** Switches the CALLBACK redelivery behaviour for pushes from now on. */
+  setRedelivery(mode: StreamRedelivery): void {
+    this.redeliveryMode = mode;
+  }
+
+  /**
+   * Pushes the same frame (same messageId) again, acknowledged or not; resolves with its next ACK.
+   * A test's explicit duplicate (DingTalk bridges do see late duplicates), whatever `redelivery` says.
+   */
   redeliver(messageId: string): Promise<AckResult> {
     const message = this.messages.get(messageId);
     if (!message) throw new Error(`stream gateway: unknown messageId ${messageId}`);
@@ -228,6 +265,7 @@ export class StreamGateway {
   /** Terminates every socket, resolves outstanding pushes with `{acked: false}`, clears timers. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const message of this.messages.values()) if (message.retryTimer) clearTimeout(message.retryTimer);
     for (const conn of this.conns.values()) this.terminate(conn);
     this.waiters.abandonAll();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
@@ -272,7 +310,7 @@ export class StreamGateway {
       topic: message?.topic ?? systemTopic ?? '',
       at: this.now(),
     });
-    if (message && isSuccessAck(message.type, ack)) message.done = true;
+    if (message && isSuccessAck(message.type, ack)) this.finish(message);
     this.waiters.settle({ acked: true, messageId: ack.messageId, connectionId: conn.info.id, code: ack.code, message: ack.message, data: ack.data });
   }
 
@@ -302,6 +340,10 @@ export class StreamGateway {
     );
     if (!eligible.length) {
       message.deliveredTo = undefined;
+      if (!this.pushesAgain(message)) {
+        this.drop(message, 'no connection');
+        return;
+      }
       this.logger.debug(`stream gateway: ${message.messageId} queued (no connection for ${message.topic})`);
       return;
     }
@@ -311,6 +353,33 @@ export class StreamGateway {
     message.deliveredTo = conn.info.id;
     message.deliveries += 1;
     this.sendFrame(conn, message.type, message.messageId, message.topic, message.data, message.extraHeaders);
+    if (message.type === 'CALLBACK' && this.redeliveryMode === 'sdk-60s' && message.deliveries === 1) {
+      message.retryTimer = setTimeout(() => {
+        message.retryTimer = undefined;
+        if (message.done || this.closed) return;
+        message.deliveredTo = undefined;
+        this.deliver(message);
+      }, this.redeliveryAfterMs);
+      message.retryTimer.unref();
+    }
+  }
+
+  /** EVENTs always; CALLBACKs only with `sdk-60s`. */
+  private pushesAgain(message: Message): boolean {
+    return message.type !== 'CALLBACK' || this.redeliveryMode === 'sdk-60s';
+  }
+
+  private finish(message: Message): void {
+    message.done = true;
+    if (message.retryTimer) clearTimeout(message.retryTimer);
+    message.retryTimer = undefined;
+  }
+
+  /** `none`: an unacknowledged robot message is gone; the push resolves unacknowledged now. */
+  private drop(message: Message, why: string): void {
+    this.finish(message);
+    this.logger.debug(`stream gateway: ${message.messageId} dropped (${why}; robot callbacks are not pushed again)`);
+    this.waiters.settle({ acked: false, messageId: message.messageId });
   }
 
   private sendFrame(conn: Connection, type: FrameType, messageId: string, topic: string, data: string, extra: Record<string, string>): void {
@@ -334,7 +403,8 @@ export class StreamGateway {
     for (const message of this.messages.values()) {
       if (message.deliveredTo === conn.info.id && !message.done) {
         message.deliveredTo = undefined;
-        this.deliver(message);
+        if (this.pushesAgain(message)) this.deliver(message);
+        else this.drop(message, 'connection closed before its ACK');
       }
     }
     this.watchers.notify();

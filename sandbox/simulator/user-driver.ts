@@ -58,15 +58,29 @@ export interface CardCallbackInput {
 
 const SESSION_LIFETIME_MS = 90 * 60 * 1000;
 
+/**
+ * Whether a robot message POSTed in HTTP mode is ever sent again.
+ *  - `none` (default): DingTalk documents no retry for robot callbacks (only event subscriptions
+ *    retry, after 10 s and 30 s: https://open.dingtalk.com/document/orgapp/configure-event-subcription,
+ *    "推送失败…重新推送"); a refused or unanswered message is gone.
+ *  - `event-like`: the optimistic case, as if robot callbacks followed the event retry schedule
+ *    (`retryDelaysMs`, default 10 s and 30 s) until a 2xx.
+ */
+export type RobotCallbackRetry = 'none' | 'event-like';
+
 export class DingTalkUserDriver {
   private readonly simulator: DingTalkSimulator;
   private readonly app: DriverApp;
   private readonly now: () => number;
+  private readonly robotRetry: RobotCallbackRetry;
+  private readonly retryDelaysMs: number[];
 
-  constructor(options: { simulator: DingTalkSimulator; app: DriverApp; now?: () => number }) {
+  constructor(options: { simulator: DingTalkSimulator; app: DriverApp; now?: () => number; robotRetry?: RobotCallbackRetry; retryDelaysMs?: number[] }) {
     this.simulator = options.simulator;
     this.app = options.app;
     this.now = options.now ?? Date.now;
+    this.robotRetry = options.robotRetry ?? 'none';
+    this.retryDelaysMs = options.retryDelaysMs ?? [10_000, 30_000];
   }
 
   private get robotCode(): string {
@@ -116,11 +130,23 @@ export class DingTalkUserDriver {
     };
   }
 
-  /** POSTs a robot message with `timestamp`/`sign` headers (override either to forge). */
+  /**
+   * POSTs a robot message with `timestamp`/`sign` headers (override either to forge). Sent once,
+   * unless the driver was made with `robotRetry: 'event-like'`; then the last answer is returned.
+   */
   async postRobotMessage(url: string, body: unknown, overrides: { timestamp?: string; sign?: string } = {}): Promise<DriverResponse> {
-    const timestamp = overrides.timestamp ?? String(this.now());
-    const sign = overrides.sign ?? signRobotRequest(timestamp, this.app.clientSecret);
-    return post(url, body, { timestamp, sign });
+    const delays = this.robotRetry === 'none' ? [] : this.retryDelaysMs;
+    for (let attempt = 0; ; attempt++) {
+      const timestamp = overrides.timestamp ?? String(this.now());
+      const sign = overrides.sign ?? signRobotRequest(timestamp, this.app.clientSecret);
+      const response = await post(url, body, { timestamp, sign }).catch((): DriverResponse => ({ status: 0, body: 'no response' }));
+      const delivered = response.status >= 200 && response.status < 300;
+      if (delivered || attempt >= delays.length) {
+        if (response.status === 0 && delays.length === 0) throw new Error(`robot message to ${url}: no response`);
+        return response;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
+    }
   }
 
   /** An encrypted event callback as DingTalk sends it (`plaintext` is the PascalCase event object). */

@@ -90,7 +90,11 @@
     const params = c.cardParamMap || {};
     const key = (c.stream && c.stream.key) || ['content', 'markdown', 'text', 'msgContent'].find((k) => typeof params[k] === 'string');
     const streaming = !!(c.stream && !c.stream.finalized);
-    if (key) return { card: true, title: params.title, markdown: params[key], streaming, failed: !!(c.stream && c.stream.error) };
+    // The answer template's callback buttons (Confirm / Reject), bound to card variables.
+    const cardButtons = params.confirmActionUrl && params.rejectActionUrl
+      ? [{ title: params.confirmTitle || 'Confirm', params: { actionUrl: params.confirmActionUrl }, actionId: 'confirm' }, { title: params.rejectTitle || 'Reject', params: { actionUrl: params.rejectActionUrl }, actionId: 'reject' }]
+      : [];
+    if (key) return { card: true, title: params.title, markdown: params[key], streaming, failed: !!(c.stream && c.stream.error), cardButtons };
     return { card: true, text: Object.entries(params).map(([k, v]) => k + ': ' + v).join('\n'), streaming };
   }
 
@@ -157,7 +161,7 @@
     const head = el('div', { class: 'chat-head' }, [el('span', { text: def.title }), el('span', { class: 'mode', text: def.conversationId || def.userId })]);
     const node = el('section', { class: 'chat', 'data-testid': 'window-' + def.key }, [head, body, el('div', { class: 'composer' }, [opts, el('div', { class: 'line' }, [input, send]), status])]);
     document.getElementById('windows').appendChild(node);
-    windows.set(def.key, { def, body, items: new Map() });
+    windows.set(def.key, { def, body, items: new Map(), userSelect });
   }
 
   function windowKeyOf(m) {
@@ -171,7 +175,19 @@
     // The signed link is the credential; opening it (as a user's browser would) performs the action.
     if (!/^https?:\/\//i.test(url || '')) return;
     link.classList.add('done');
-    fetch(url, { mode: 'no-cors', credentials: 'omit' }).then(() => (link.title = 'opened'), () => (link.title = 'could not open the link'));
+    // GET only shows the link's page; pressing its button POSTs the same URL, which is what this does.
+    fetch(url, { method: 'POST', mode: 'no-cors', credentials: 'omit' }).then(() => (link.title = 'opened'), () => (link.title = 'could not open the link'));
+  }
+
+  function clickCard(m, b, button) {
+    // A card button press: DingTalk calls the bot back with the presser's userId (the window's user).
+    const win = windows.get(windowKeyOf(m));
+    const userId = win && win.userSelect ? win.userSelect.value : win && win.def.userId;
+    button.title = 'clicking…';
+    api('card-click', { outTrackId: m.outTrackId, userId, actionId: b.actionId, params: b.params }).then(
+      (r) => (button.title = r.delivered ? 'clicked as ' + userId : 'not delivered: ' + r.reason),
+      (e) => (button.title = 'could not click: ' + e.message),
+    );
   }
 
   // DingTalk shows an @-mention by the person's name, not their userId.
@@ -196,6 +212,13 @@
         const link = el('a', { href: b.url, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'action-button', text: b.title || 'Open' });
         link.addEventListener('click', (e) => { e.preventDefault(); openAction(link, b.url); });
         return link;
+      })));
+    }
+    if (view.cardButtons && view.cardButtons.length) {
+      bubble.append(el('div', { class: 'actions' }, view.cardButtons.map((b) => {
+        const button = el('button', { type: 'button', 'data-testid': 'card-button', text: b.title });
+        button.addEventListener('click', () => clickCard(m, b, button));
+        return button;
       })));
     }
     const badges = [];
@@ -258,8 +281,11 @@
       line.setAttribute('data-testid', 'connection-' + i.mode);
       return line;
     });
+    const sp = state.spool;
+    const spoolLine = el('div', { 'data-testid': 'spool', text: !sp ? 'no status' : !sp.enabled ? 'off' : sp.depth + ' event(s) waiting for the database, ' + sp.bytes + ' bytes' + (sp.lastError ? ' · last error: ' + sp.lastError : '') });
     panel.replaceChildren(
       el('h2', { text: 'Connections' }), ...connections,
+      el('h2', { text: 'Intake spool' }), spoolLine,
       el('h2', { text: 'Queue (handoff jobs)' }), table(state.queue, [['integration', (r) => nameOf(state, r.integrationId)], ['status', (r) => r.status], ['jobs', (r) => r.count]], 'queue'),
       el('h2', { text: 'Refused senders' }), table(state.refusals || [], [['who', (r) => r.subjectId], ['where', (r) => r.conversationId], ['reason', (r) => r.reason], ['times', (r) => r.count]], 'refusals'),
       el('h2', { text: 'Stopped answers: ' + (state.stoppedRuns || 0) }),

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -52,8 +53,40 @@ export const pluginConfigSchema = z.object({
       shutdownGraceMs: z.number().int().min(0).max(600000).default(10000),
     })
     .default({}),
+  delivery: z
+    .object({
+      /** DingTalk's limit per app per API (calls/s), shared by all replicas; 0 disables client-side limiting. */
+      apiPerSecond: z.number().int().min(0).max(10000).default(() => envInt('DINGTALK_API_PER_SECOND', 20)),
+      /** Session webhooks have no documented limit; 0 = not limited here. */
+      sessionWebhookPerSecond: z.number().int().min(0).max(10000).default(() => envInt('DINGTALK_SESSION_WEBHOOK_PER_SECOND', 0)),
+      /** How often a replica renews its membership in the app budgets (a dead one drops out after 4×). */
+      budgetHeartbeatMs: z.number().int().min(100).max(60000).default(() => envInt('DINGTALK_BUDGET_HEARTBEAT_MS', 1000)),
+      /** How often streaming cards of dead replicas are looked for (also once at boot). */
+      cardSweepIntervalMs: z.number().int().min(100).max(3600000).default(() => envInt('DINGTALK_CARD_SWEEP_INTERVAL_MS', 30000)),
+      /** How long a dead replica's card waits for a job retry to take it over before it is finalized. */
+      cardAbandonAfterMs: z.number().int().min(0).max(86400000).default(() => envInt('DINGTALK_CARD_ABANDON_AFTER_MS', 180000)),
+    })
+    .default({}),
   /** Inbox rows (dedupe memory) older than this are purged. */
   inboxRetentionDays: z.number().int().min(1).max(365).default(7),
+  /**
+   * Intake spool: where an event goes when the database cannot store it, so it is still
+   * acknowledged (DingTalk does not push robot messages again). One directory per replica.
+   */
+  spool: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** Default `<DINGTALK_DATA_DIR or ./data/plugin-dingtalk>/spool`. */
+      dir: z
+        .string()
+        .min(1)
+        .default(() => env('DINGTALK_SPOOL_DIR') ?? join(env('DINGTALK_DATA_DIR') ?? join(process.cwd(), 'data', 'plugin-dingtalk'), 'spool')),
+      maxEvents: z.number().int().min(1).max(10_000_000).default(() => envInt('DINGTALK_SPOOL_MAX_EVENTS', 100_000)),
+      maxBytes: z.number().int().min(4096).max(64 * 1024 * 1024 * 1024).default(() => envInt('DINGTALK_SPOOL_MAX_BYTES', 256 * 1024 * 1024)),
+      /** How often a non-empty spool is offered to the database. */
+      drainIntervalMs: z.number().int().min(10).max(600_000).default(1000),
+    })
+    .default({}),
   /** How often stream connections are reconciled with the host's integration records. */
   reconcileIntervalMs: z.number().int().min(0).max(3600000).default(30000),
 });

@@ -3,6 +3,9 @@ import { actionLinkSecret, buildActionLink } from '../intake/action-link';
 import type { ReplyActions } from '../reply/reply.port';
 import { ACTIONS } from './job-payloads';
 
+/** The link parameter that marks Confirm / Reject of a group conversation. */
+export const GROUP_PARAM = 'group';
+
 /** "End conversation" stays usable for a week; a confirmation is meant to be answered the same day. */
 export const END_LINK_TTL_MS = 7 * 24 * 3600 * 1000;
 export const CONFIRM_LINK_TTL_MS = 24 * 3600 * 1000;
@@ -15,9 +18,13 @@ export interface TurnActionsInput {
   publicBaseUrl?: string;
   integration: Pick<DingTalkIntegration, 'id' | 'options'>;
   sessionKey: string;
+  /** The session's thread now: the links act on this conversation only, never on a later one. */
+  threadId?: string;
   now: number;
   /** Set when the run is waiting for a decision. */
   interruptId?: string;
+  /** A group conversation: Confirm / Reject count only as the asker's card click, never as an opened link. */
+  group?: boolean;
 }
 
 /** Signed links for the closing message of a turn (P1: the link itself is the credential). */
@@ -25,10 +32,10 @@ export function turnActions(input: TurnActionsInput): ReplyActions {
   if (!input.publicBaseUrl) return {};
   const secret = actionLinkSecret(input.integration.options.clientSecret);
   const link = (action: string, ttlMs: number, params?: Record<string, string>) =>
-    buildActionLink(input.publicBaseUrl as string, { integrationId: input.integration.id, sessionKey: input.sessionKey, action, params, expiresAt: input.now + ttlMs }, secret);
+    buildActionLink(input.publicBaseUrl as string, { integrationId: input.integration.id, sessionKey: input.sessionKey, threadId: input.threadId, action, params, expiresAt: input.now + ttlMs }, secret);
   const actions: ReplyActions = { endUrl: link(ACTIONS.end, END_LINK_TTL_MS) };
   if (input.interruptId) {
-    const params = { [INTERRUPT_PARAM]: input.interruptId };
+    const params: Record<string, string> = { [INTERRUPT_PARAM]: input.interruptId, ...(input.group ? { [GROUP_PARAM]: '1' } : {}) };
     actions.confirmUrl = link(ACTIONS.confirm, CONFIRM_LINK_TTL_MS, params);
     actions.rejectUrl = link(ACTIONS.reject, CONFIRM_LINK_TTL_MS, params);
   }

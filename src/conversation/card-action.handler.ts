@@ -1,4 +1,5 @@
 import type { JobHandler } from '../handoff/job-handler.port';
+import { logValue } from '../http/log-value';
 import { actionLinkSecret, verifyActionLink, type ActionLink } from '../intake/action-link';
 import type { ActionEvent } from '../intake/intake.service';
 import { InboxRepository, type HandoffJob } from '../persistence';
@@ -53,25 +54,29 @@ export class CardActionJobHandler implements JobHandler<CardActionJobPayload> {
       core.logger.warn('card action refused code=dingtalk_action_not_session_owner');
       return;
     }
+    // The nonce names the action whatever path it took: a card click and an opened link of the same
+    // action are one inbox row, one job.
     await this.forward(core, integrationId, {
       kind: 'action',
-      eventId: `card:${event.eventId}`,
+      eventId: `action:${link.nonce}`,
       action: link.action,
       sessionKey: link.sessionKey,
       params: link.params ?? {},
+      nonce: link.nonce,
+      ...(link.threadId ? { threadId: link.threadId } : {}),
     });
   }
 
   private async forward(core: ConversationCore, integrationId: string, action: ActionEvent): Promise<void> {
     const kind = action.action === ACTIONS.end ? JOB_KINDS.endSession : action.action === ACTIONS.confirm || action.action === ACTIONS.reject ? JOB_KINDS.resume : undefined;
     if (!kind) {
-      core.logger.warn(`card action ignored: unknown action ${action.action.slice(0, 64)}`);
+      core.logger.warn(`card action ignored: unknown action ${logValue(action.action, 64)}`);
       return;
     }
     const payload: ActionJobPayload = { integrationId, event: action };
     const inbox = new InboxRepository();
     const result = await core.db.tx((q) =>
-      inbox.accept(q, { integrationId, eventId: `forward:${action.eventId}`, kind: 'action', job: { kind, sessionKey: action.sessionKey, payload } }),
+      inbox.accept(q, { integrationId, eventId: action.eventId, kind: 'action', job: { kind, sessionKey: action.sessionKey, payload } }),
     );
     if (result.accepted) this.deps.wake?.();
     core.logger.debug(`card action forwarded as ${kind} (${result.accepted ? 'queued' : 'already queued'})`);

@@ -38,6 +38,12 @@ export interface ConversationDeps {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** The runs in progress on this replica, which `/stop` and End conversation abort. */
   cancellations?: RunCancellations;
+  /**
+   * How long a finished run's result waits for the database before the job gives up on recording
+   * it; as long as a lease survives an outage (2/3 of `worker.leaseMs`), so a retry does not ask the
+   * expert again after an outage the lease outlived. Default 30 s.
+   */
+  recordPatienceMs?: number;
 }
 
 /** The per-database helpers of one job run (cheap objects over the open database). */
@@ -59,7 +65,7 @@ export class ConversationCore {
     this.router = new Router(db, this.sessions);
     this.aggregator = new Aggregator(db, deps.now);
     this.notConnected = new NotConnectedNotice(db, deps.reply, deps.now);
-    this.ledger = new RunLedger(db);
+    this.ledger = new RunLedger(db, { recordPatienceMs: deps.recordPatienceMs });
     this.state = new ConversationStateRepository(db);
     this.logger = deps.logger ?? silentRunnerLogger;
     this.access = new AccessGate(db, deps.reply, deps.now, this.logger);

@@ -58,6 +58,7 @@ export class ConversationEngine {
       logger: this.logger,
       wake: () => this.wakeWorker(),
       cancellations: cancellations ?? new RunCancellations(),
+      recordPatienceMs: Math.max(30_000, Math.floor((config.worker.leaseMs * 2) / 3)),
     };
     this.handlers = createJobHandlers(this.deps);
   }

@@ -1,6 +1,7 @@
 import type { JobHandler } from '../handoff/job-handler.port';
 import { t } from '../i18n';
 import type { HandoffJob } from '../persistence';
+import { admitAction } from './action-gate';
 import { ConversationCore, resolveIntegration, type ConversationDeps } from './conversation.deps';
 import { invalidPayload, isActionEvent, isRecord, JOB_KINDS, requireIntegrationId, type ActionJobPayload } from './job-payloads';
 
@@ -22,6 +23,12 @@ export class EndSessionJobHandler implements JobHandler<ActionJobPayload> {
     const sessionKey = job.sessionKey ?? event.sessionKey;
     await resolveIntegration(this.deps, integrationId);
     const core = await ConversationCore.open(this.deps);
+    const refusal = await admitAction(core.db, { integrationId, event: { ...event, sessionKey }, jobId: job.id, now: new Date(this.deps.now()) });
+    if (refusal) {
+      // A link of another integration, of an earlier conversation, or already used: nothing changes.
+      core.logger.warn(`end session refused code=dingtalk_action_${refusal}`);
+      return;
+    }
     await endSession(core, sessionKey, event.eventId);
   }
 }

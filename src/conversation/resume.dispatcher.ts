@@ -1,3 +1,4 @@
+import { logRef } from '../http/log-value';
 import { t } from '../i18n';
 import type { DingTalkIntegration } from '../intake/integration-resolver';
 import type { ReplyTarget } from '../reply/reply.port';
@@ -37,7 +38,7 @@ export class ResumeDispatcher {
     const state = await core.state.get<ReplyTarget>(sessionKey);
     const target = state?.replyTarget;
     if (!target) {
-      core.logger.warn(`resume ${eventId}: no session to answer in; ignored`);
+      core.logger.warn(`resume ${logRef(eventId)}: no session to answer in; ignored`);
       return 'no_session';
     }
     // A retry after the expert already answered this decision finishes that reply only.
@@ -94,7 +95,7 @@ export class ResumeDispatcher {
   }
 
   private async stale(target: ReplyTarget, eventId: string): Promise<ResumeOutcome> {
-    this.core.logger.log(`resume ${eventId}: the interrupt is no longer pending`);
+    this.core.logger.log(`resume ${logRef(eventId)}: the interrupt is no longer pending`);
     await this.core.deps.reply.notice(target, `${eventId}:stale`, t(target.language, 'reply.interruptStale'));
     return 'stale';
   }

@@ -1,6 +1,7 @@
 import type { JobContext, JobHandler } from '../handoff/job-handler.port';
 import type { HandoffJob } from '../persistence';
 import { INTERRUPT_PARAM } from './action-links';
+import { admitAction } from './action-gate';
 import { ConversationCore, resolveIntegration, type ConversationDeps } from './conversation.deps';
 import { ACTIONS, invalidPayload, isActionEvent, isRecord, JOB_KINDS, requireIntegrationId, type ActionJobPayload } from './job-payloads';
 import { ResumeDispatcher } from './resume.dispatcher';
@@ -20,9 +21,15 @@ export class ResumeJobHandler implements JobHandler<ActionJobPayload> {
     if (!interruptId) throw invalidPayload(this.kind, 'the link names no interrupt');
     const integration = await resolveIntegration(this.deps, integrationId);
     const core = await ConversationCore.open(this.deps);
+    const sessionKey = job.sessionKey ?? event.sessionKey;
+    const refusal = await admitAction(core.db, { integrationId, event: { ...event, sessionKey }, jobId: job.id, now: new Date(this.deps.now()) });
+    if (refusal) {
+      core.logger.warn(`resume refused code=dingtalk_action_${refusal}`);
+      return;
+    }
     await new ResumeDispatcher(core).resume({
       integration,
-      sessionKey: job.sessionKey ?? event.sessionKey,
+      sessionKey,
       eventId: event.eventId,
       decision: event.action === ACTIONS.confirm ? 'confirm' : 'reject',
       interruptId,

@@ -1,3 +1,4 @@
+import { logRef } from '../http/log-value';
 import type { DingTalkIntegration } from '../intake/integration-resolver';
 import { t } from '../i18n';
 import type { ReplySession, ReplyTarget } from '../reply/reply.port';
@@ -49,13 +50,13 @@ export async function runStreamedTurn(core: ConversationCore, turn: StreamedTurn
           await session.onEvent(event);
         } catch (error) {
           deliveryError = error ?? new Error('reply delivery failed');
-          logger.warn(`turn ${key}: delivering the answer failed; reading the run to its end so it is not asked again`);
+          logger.warn(`turn ${logRef(key)}: delivering the answer failed; reading the run to its end so it is not asked again`);
         }
       });
     } catch (error) {
       // Our own stop, not a shutdown: the run is over for good and its answer ends here.
       if (!stop?.aborted || input.signal?.aborted) throw error;
-      logger.log(`turn ${key}: stopped by the user`);
+      logger.log(`turn ${logRef(key)}: stopped by the user`);
       result = { text: streamed, status: 'error', errorCode: RUN_STOPPED_CODE, error: 'stopped by the user' };
     }
     await core.ledger.record(ledger, result, input.signal);
@@ -71,6 +72,8 @@ export interface FinishedTurn {
   input: Pick<ExpertRunInput, 'sessionKey' | 'xpertId' | 'threadId'>;
   key: string;
   answersInterruptId?: string;
+  /** Where the answer goes: in a group only the asker may answer Confirm / Reject. */
+  target: Pick<ReplyTarget, 'conversationType'>;
 }
 
 /**
@@ -94,9 +97,9 @@ export async function finishStreamedTurn(core: ConversationCore, turn: FinishedT
       createdAt: new Date(deps.now()).toISOString(),
     });
   }
-  if (result.status === 'error' && result.errorCode !== RUN_STOPPED_CODE) logger.warn(`turn ${key}: expert run ended with an error code=${result.errorCode ?? 'none'}`);
+  if (result.status === 'error' && result.errorCode !== RUN_STOPPED_CODE) logger.warn(`turn ${logRef(key)}: expert run ended with an error code=${result.errorCode ?? 'none'}`);
   await core.sessions.touch(input.sessionKey);
-  const actions = turnActions({ publicBaseUrl: deps.publicBaseUrl, integration: turn.integration, sessionKey: input.sessionKey, now: deps.now(), interruptId });
+  const actions = turnActions({ publicBaseUrl: deps.publicBaseUrl, integration: turn.integration, sessionKey: input.sessionKey, threadId: input.threadId, now: deps.now(), interruptId, group: turn.target.conversationType === 'group' });
   await session.finish(result, actions);
 }
 
@@ -116,8 +119,10 @@ export async function withLastAttemptNotice<T>(
     if (request.lastAttempt && !request.signal?.aborted) {
       try {
         await core.deps.reply.notice(request.target, `${request.key}:failed`, t(request.target.language, 'reply.expertError'));
+        // A card this answer left streaming is finalized by the abandoned-card sweep.
+        await core.deps.reply.abandon?.(request.key);
       } catch {
-        core.logger.warn(`turn ${request.key}: could not tell the user about the failure either`);
+        core.logger.warn(`turn ${logRef(request.key)}: could not tell the user about the failure either`);
       }
     }
     throw error;

@@ -1,3 +1,4 @@
+import { logRef } from '../http/log-value';
 import type { DingTalkIntegration } from '../intake/integration-resolver';
 import { earlierSessionKeyFor, isSharedGroupSessionKey } from '../intake/session-key';
 import type { ExpertRunInput } from '../runner/expert-runner.port';
@@ -52,7 +53,7 @@ export class TurnDispatcher {
     const route = await core.router.route(integration, sessionKey);
     if (!route) {
       const sent = await core.notConnected.send(target, sessionKey);
-      core.logger.log(`turn ${key}: no expert for integration=${integration.id} (notice ${sent ? 'sent' : 'already sent this hour'})`);
+      core.logger.log(`turn ${logRef(key)}: no expert for integration=${integration.id} (notice ${sent ? 'sent' : 'already sent this hour'})`);
       return 'not_connected';
     }
     if (!(await core.access.admit(integration.id, route, latest, target))) return 'refused';

@@ -34,8 +34,12 @@ export interface DingTalkClientOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   logger?: DingTalkLogger;
-  /** Client-side limit per API path. Default 20/s (DingTalk's per-app-per-API limit); 0 disables. */
-  rateLimit?: { perSecond: number };
+  /**
+   * Client-side limit per API path. Default 20/s (DingTalk's per-app-per-API limit); 0 disables.
+   * Replicas sharing an app lower it to their share (`setApiShare`). Session webhooks have no
+   * documented limit and their own budget: `sessionWebhookPerSecond`, default 0 = not limited.
+   */
+  rateLimit?: { perSecond: number; sessionWebhookPerSecond?: number };
 }
 
 /** msgParam is a JSON string on the wire; an object is serialised for you. */

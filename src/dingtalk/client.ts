@@ -64,6 +64,9 @@ export class DingTalkClient {
   private readonly http: AxiosInstance;
   private readonly tokens: AccessTokenCache;
   private readonly limiter: RollingWindowRateLimiter;
+  private readonly webhookLimiter: RollingWindowRateLimiter;
+  /** The app's full per-API limit, before it is shared between replicas. */
+  readonly apiLimitPerSecond: number;
   private readonly policy: BackoffPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly logger: DingTalkLogger;
@@ -95,7 +98,19 @@ export class DingTalkClient {
     });
     this.tokens = new AccessTokenCache({ now, fetchToken: () => this.fetchToken() });
     // Permit hand-back timers must not keep a finished process alive, hence unref'd by default.
-    this.limiter = new RollingWindowRateLimiter({ perSecond: options.rateLimit?.perSecond ?? 20, sleep: options.sleep ?? unrefSleep });
+    this.apiLimitPerSecond = options.rateLimit?.perSecond ?? 20;
+    this.limiter = new RollingWindowRateLimiter({ perSecond: this.apiLimitPerSecond, sleep: options.sleep ?? unrefSleep });
+    this.webhookLimiter = new RollingWindowRateLimiter({ perSecond: options.rateLimit?.sessionWebhookPerSecond ?? 0, sleep: options.sleep ?? unrefSleep });
+  }
+
+  /** This process's share of the app's per-API budget (calls/s per API; Infinity when not limited). */
+  get apiShare(): number {
+    return this.limiter.perSecond;
+  }
+
+  /** Sets this process's share of the app's per-API budget (the replicas sharing the app split it). */
+  setApiShare(perSecond: number): void {
+    this.limiter.setPerSecond(perSecond);
   }
 
   /** A valid access token (cached; fetched once for any number of concurrent callers). */
@@ -175,6 +190,14 @@ export class DingTalkClient {
 
   async updateCard(req: UpdateCardRequest): Promise<void> {
     await this.request({ family: 'api', method: 'PUT', path: '/v1.0/card/instances', body: req });
+  }
+
+  /**
+   * Registers (or, with `forceUpdate`, replaces) the URL DingTalk POSTs HTTP-mode card callbacks of
+   * cards naming `callbackRouteKey` to; with an `apiSecret` DingTalk signs every callback.
+   */
+  async registerCardCallback(req: { callbackRouteKey: string; callbackUrl: string; apiSecret: string; forceUpdate?: boolean }): Promise<void> {
+    await this.request({ family: 'api', method: 'POST', path: '/v1.0/card/callbacks/register', body: req });
   }
 
   /** One chunk of an AI-card stream; `guid` makes a repeated chunk harmless. */
@@ -288,8 +311,9 @@ export class DingTalkClient {
   private async attempt<T>(a: Attempt): Promise<T> {
     const token = a.auth === 'none' ? undefined : await this.tokens.get();
     const path = a.path.split('?')[0];
-    // Rate-limit after the token is in hand, so a slow token fetch cannot bunch the calls up.
-    const release = await this.limiter.acquire(`${a.base}${path}`);
+    // Rate-limit after the token is in hand, so a slow token fetch cannot bunch the calls up. Session
+    // webhooks (no token) do not count against the OpenAPI budget: one key for all of them.
+    const release = a.auth === 'none' && !a.tokenRequest ? await this.webhookLimiter.acquire(a.base) : await this.limiter.acquire(`${a.base}${path}`);
     try {
       return await this.send<T>(a, path, token);
     } finally {

@@ -34,15 +34,39 @@ interface KeyState {
 export class RollingWindowRateLimiter {
   private readonly keys = new Map<string, KeyState>();
   private readonly holdMs: number;
-  private readonly limit: number;
+  private readonly enabledAtStart: boolean;
+  private limit: number;
 
   constructor(private readonly options: RateLimiterOptions) {
     this.holdMs = (options.windowMs ?? 1000) + (options.guardMs ?? 50);
     this.limit = Math.max(0, Math.floor(options.perSecond));
+    this.enabledAtStart = this.limit > 0;
   }
 
   get enabled(): boolean {
-    return this.limit > 0;
+    return this.enabledAtStart;
+  }
+
+  /** Calls per second per key now (Infinity when limiting is off). */
+  get perSecond(): number {
+    return this.enabled ? this.limit : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Changes the limit, e.g. when the replicas sharing an app's budget change. Permits in use stay
+   * in use: after a cut, new calls wait until enough came back; after a raise, waiters start at once.
+   * 0 holds every call until a later raise; ignored when limiting is off.
+   */
+  setPerSecond(perSecond: number): void {
+    if (!this.enabled) return;
+    const next = Math.max(0, Math.floor(perSecond));
+    const delta = next - this.limit;
+    if (delta === 0) return;
+    this.limit = next;
+    for (const [key, state] of [...this.keys]) {
+      state.available += delta;
+      this.serve(key, state);
+    }
   }
 
   /** Resolves when the caller may start; the returned function must be called when it finished. */
@@ -73,13 +97,17 @@ export class RollingWindowRateLimiter {
   }
 
   private giveBack(key: string, state: KeyState): void {
-    const next = state.waiters.shift();
-    if (next) {
-      next();
-      return;
-    }
     state.available++;
+    this.serve(key, state);
+  }
+
+  /** Hands free permits to waiters, first come first served. */
+  private serve(key: string, state: KeyState): void {
+    while (state.available > 0 && state.waiters.length > 0) {
+      state.available--;
+      state.waiters.shift()!();
+    }
     // Forget idle keys so the map does not grow with every path ever called.
-    if (state.available >= this.limit && this.keys.get(key) === state) this.keys.delete(key);
+    if (state.waiters.length === 0 && state.available >= this.limit && this.keys.get(key) === state) this.keys.delete(key);
   }
 }

@@ -42,7 +42,7 @@ export class StreamDispatcher {
       }
     } catch (error) {
       this.logger.warn(
-        `DingTalk stream: ${meta.topic} handler failed for messageId ${meta.messageId} (${errorSummary(error)}); not acknowledged, DingTalk will redeliver`,
+        `DingTalk stream: ${meta.topic} handler failed for messageId ${meta.messageId} (${errorSummary(error)}); not acknowledged (events are pushed again; robot messages are not)`,
       );
       return;
     }

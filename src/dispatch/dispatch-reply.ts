@@ -174,6 +174,7 @@ export class DispatchReply {
         integration,
         input: { sessionKey: run.sessionKey, xpertId: run.xpertId, threadId: run.threadId },
         key: run.runId,
+        target,
         ...(run.answersInterruptId ? { answersInterruptId: run.answersInterruptId } : {}),
       },
       result,

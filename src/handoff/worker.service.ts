@@ -7,6 +7,7 @@ import { HandoffWorker } from './handoff.worker';
 import { describeJobError } from './job-execution';
 import { JOB_HANDLERS, type JobHandler } from './job-handler.port';
 import { DEFAULT_RETRY, type HandoffWorkerStats, type WorkerLogger } from './worker-options';
+import { WorkerStartGate } from './worker-start-gate';
 
 /** Longest wait between attempts to open the database before the worker can start. */
 const MAX_OPEN_RETRY_MS = 60_000;
@@ -32,6 +33,7 @@ export class WorkerService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly database: PluginDatabase,
     @Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig,
     @Optional() @Inject(JOB_HANDLERS) handlers?: JobHandler[] | null,
+    @Optional() private readonly gate?: WorkerStartGate,
   ) {
     this.handlers = handlers ?? [];
   }
@@ -70,7 +72,8 @@ export class WorkerService implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.destroyed || this.worker) return;
     try {
       const db = await this.database.open();
-      if (this.destroyed) return;
+      await this.gate?.ready();
+      if (this.destroyed || this.worker) return;
       this.worker = createWorkerFrom(db, this.config, this.handlers, this.logger);
       this.worker.start();
     } catch (error) {

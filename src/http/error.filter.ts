@@ -23,7 +23,7 @@ export class DingTalkErrorFilter implements ExceptionFilter {
       response.status(status).json({ statusCode: status, code: codeForStatus(status), message });
       return;
     }
-    this.logger.error(`Unhandled error: ${error instanceof Error ? error.name : typeof error}`);
+    this.logger.error(`Unhandled error code=dingtalk_internal_error cause=${error instanceof Error ? error.name : typeof error}`);
     response.status(500).json({ statusCode: 500, code: 'dingtalk_internal_error', message: 'Internal error in the DingTalk plugin; see the server log.' });
   }
 }

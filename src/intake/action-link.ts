@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { DingTalkError } from '../errors';
 import { safeEqual } from '../dingtalk/safe-equal';
 
@@ -14,6 +14,10 @@ export interface ActionLink {
   /** Extra values the action needs (e.g. which interrupted run), all strings. */
   params?: Record<string, string>;
   expiresAt: number;
+  /** Single-use token: the first use is recorded, later ones change nothing. Generated when omitted. */
+  nonce?: string;
+  /** The session's thread when the link was issued: the link acts on that conversation only. */
+  threadId?: string;
 }
 
 const PARAM_PREFIX = 'p_';
@@ -24,21 +28,26 @@ export function actionLinkSecret(clientSecret: string): string {
 }
 
 export function buildActionLink(baseUrl: string, link: ActionLink, secret: string): string {
-  const query = toQuery(link);
+  const query = toQuery({ ...link, nonce: link.nonce ?? randomBytes(12).toString('base64url') });
   query.set('sig', sign(query, secret));
   return `${baseUrl.replace(/\/+$/, '')}/api/dingtalk/action?${query.toString()}`;
 }
 
-export function verifyActionLink(query: Record<string, string | undefined>, secret: string, now: number): ActionLink & { signature: string } {
+export function verifyActionLink(query: Record<string, string | undefined>, secret: string, now: number): ActionLink & { signature: string; nonce: string } {
   const signature = query.sig;
   const link = fromQuery(query);
   if (!signature || !safeEqual(sign(toQuery(link), secret), signature)) {
     throw new DingTalkError('dingtalk_action_link_invalid', 'This action link is not valid; use the buttons of the latest message.', 403);
   }
-  if (link.expiresAt < now) {
+  // Session keys begin with their integration id: a link names sessions of its own integration only.
+  if (!link.sessionKey.startsWith(`${link.integrationId}:`)) {
+    throw new DingTalkError('dingtalk_action_link_invalid', 'This action link is not valid; use the buttons of the latest message.', 403);
+  }
+  // Links issued before actions became single-use carry no nonce; they are retired, not honoured.
+  if (link.expiresAt < now || !link.nonce) {
     throw new DingTalkError('dingtalk_action_link_expired', 'This action link has expired; use the buttons of the latest message.', 410);
   }
-  return { ...link, signature };
+  return { ...link, nonce: link.nonce, signature };
 }
 
 /** The integration id is needed (to find the secret) before the signature can be checked. */
@@ -52,6 +61,8 @@ function toQuery(link: ActionLink): URLSearchParams {
   query.set('s', link.sessionKey);
   query.set('action', link.action);
   query.set('e', String(link.expiresAt));
+  if (link.nonce) query.set('n', link.nonce);
+  if (link.threadId) query.set('t', link.threadId);
   for (const key of Object.keys(link.params ?? {}).sort()) query.set(PARAM_PREFIX + key, (link.params ?? {})[key]);
   return query;
 }
@@ -68,6 +79,8 @@ function fromQuery(query: Record<string, string | undefined>): ActionLink {
     action: query.action ?? '',
     params,
     expiresAt: Number.isFinite(expiresAt) ? expiresAt : 0,
+    ...(query.n ? { nonce: query.n } : {}),
+    ...(query.t ? { threadId: query.t } : {}),
   };
 }
 

@@ -1,13 +1,19 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { PluginConfig } from '../config/plugin-config';
 import { WorkerService } from '../handoff/worker.service';
-import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { logRef, logValue } from '../http/log-value';
+import { DingTalkError } from '../errors';
+import type { InboxAcceptInput } from '../persistence/inbox.repository';
+import { IntakeSpool } from './spool-file';
+import { failureLabel } from './spool-format';
 import { PluginDatabase } from '../core/plugin-database.service';
 import type { InboundEvent } from '../dingtalk/inbound-event';
-import { InboxRepository, TriggerBindingRepository, type Queryable } from '../persistence';
+import { InboxRepository, isRefusedRow, TriggerBindingRepository } from '../persistence';
 import { groupSessionModeOf } from '../trigger/trigger-config';
 import { robotMessageDropReason } from '../dingtalk/inbound';
 import type { DingTalkIntegration } from './integration-resolver';
+import { judgeCardClick } from './card-click-gate';
 import { sessionKeyFor, sharedGroupSessionKeyFor } from './session-key';
 import { isStopCommand, RunCancellations } from '../conversation/run-cancellations';
 
@@ -20,29 +26,47 @@ export interface ActionEvent {
   action: string;
   sessionKey: string;
   params: Record<string, string>;
+  /** The signed link's single-use token and the thread it was issued for (see the action gate). */
+  nonce?: string;
+  threadId?: string;
 }
 
 export type IntakeOutcome =
   | { status: 'accepted'; jobId: string }
   | { status: 'duplicate' }
-  | { status: 'ignored'; reason: 'own_message' | 'not_mentioned' | 'verification' };
+  | { status: 'spooled' }
+  | { status: 'ignored'; reason: 'own_message' | 'not_mentioned' | 'verification' | 'invalid_action' }
+  | { status: 'ignored'; reason: 'not_asker'; notice: string };
 
 /**
  * The one door into the plugin for everything DingTalk hands us, whatever the transport: drop what
  * we must ignore, then write the inbox row and its job in ONE transaction. Callers acknowledge
  * DingTalk only after this resolved (stored before acked, P7); a duplicate event id resolves as
  * `duplicate` and does nothing more (P9).
+ *
+ * When the database cannot take the write, the event goes to the local spool instead (fsync'd
+ * before this resolves) and is acknowledged all the same: DingTalk does not push robot messages
+ * again, so refusing it would lose it. While anything is spooled, new events queue behind it in the
+ * spool, so one chat's messages keep their order. Only a full or unwritable spool refuses (503).
  */
 @Injectable()
 export class IntakeService {
   private readonly inbox = new InboxRepository();
+  private readonly logger = new Logger('DingTalkIntake');
 
   constructor(
     private readonly database: PluginDatabase,
     @Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig,
     @Optional() private readonly worker?: WorkerService,
+    @Optional() @Inject(IntakeSpool) private readonly spool?: IntakeSpool | null,
+    @Optional() @Inject(DINGTALK_CLOCK) private readonly now: () => number = Date.now,
     @Optional() private readonly cancellations?: RunCancellations,
   ) {}
+
+  /** A worker in this process picks new jobs up now instead of at its next poll. */
+  notifyWorker(): void {
+    this.worker?.notify();
+  }
 
   async accept(integration: Pick<DingTalkIntegration, 'id' | 'options'>, event: InboundEvent | ActionEvent): Promise<IntakeOutcome> {
     if (event.kind === 'check_url') return { status: 'ignored', reason: 'verification' };
@@ -51,18 +75,55 @@ export class IntakeService {
       if (drop === 'from_bot') return { status: 'ignored', reason: 'own_message' };
       if (drop === 'group_without_mention') return { status: 'ignored', reason: 'not_mentioned' };
     }
-    const db = await this.database.open();
-    const sharedGroup = event.kind === 'message' && event.conversationType === 'group' && (await groupSessionShared(db, integration.id));
+    if (event.kind === 'card_action') {
+      const db = await this.database.open();
+      const verdict = await judgeCardClick(db, integration, event, this.now());
+      if (!verdict.pass) return verdict.reason === 'not_asker' ? { status: 'ignored', reason: 'not_asker', notice: verdict.notice } : { status: 'ignored', reason: verdict.reason };
+    }
+    const sharedGroup = event.kind === 'message' && event.conversationType === 'group' && (await this.groupSessionShared(integration.id));
     const inbound = toInboxRecord(integration.id, event, sharedGroup);
     const record = { ...inbound, job: { ...inbound.job, maxAttempts: this.config.worker.maxAttempts } };
-    const result = await this.inbox.acceptAtomic(db, record);
+    if (this.spool && this.spool.status().depth > 0) return this.toSpool(record, undefined);
+    let result;
+    try {
+      const db = await this.database.open();
+      result = await this.inbox.acceptAtomic(db, record);
+    } catch (error) {
+      // A row PostgreSQL refuses would be refused again at every drain: that is not an outage.
+      if (!this.spool || isRefusedRow(error)) throw error;
+      return this.toSpool(record, error);
+    }
     // Stored first (so the command is answered even if this replica dies), then the running answer
     // is aborted at once: the session's queue would hold the command behind that very run.
     const stops = stopTarget(event, record.job.sessionKey);
     if (stops) this.cancellations?.cancel(stops);
-    // A worker in this process picks the job up now instead of at its next poll.
-    if (result.accepted) this.worker?.notify();
+    if (result.accepted) this.notifyWorker();
     return result.accepted && result.jobId ? { status: 'accepted', jobId: result.jobId } : { status: 'duplicate' };
+  }
+
+  /**
+   * Whether the integration's enabled trigger shares one session per group. Unreadable (database
+   * away, the message about to be spooled): per user, the default.
+   */
+  private async groupSessionShared(integrationId: string): Promise<boolean> {
+    try {
+      const trigger = await new TriggerBindingRepository(await this.database.open()).findByIntegration(integrationId);
+      return Boolean(trigger?.enabled) && groupSessionModeOf(trigger?.config) === 'shared';
+    } catch {
+      return false;
+    }
+  }
+
+  private async toSpool(record: InboxAcceptInput, cause: unknown): Promise<IntakeOutcome> {
+    try {
+      await this.spool!.append(record);
+    } catch (error) {
+      const code = error instanceof DingTalkError ? error.code : 'dingtalk_spool_unwritable';
+      this.logger.error(`intake refused event ${logRef(record.eventId)} of integration ${logValue(record.integrationId)}: database unavailable and spool not writable (code=${code})`);
+      throw new DingTalkError('dingtalk_intake_unavailable', `Could not store the event: the database is unavailable and the spool refused it (${code}). Restore the database; check spool.dir.`, 503, { cause: code });
+    }
+    if (cause !== undefined) this.logger.warn(`intake spooled event ${logRef(record.eventId)} of integration ${logValue(record.integrationId)}: database write failed (${failureLabel(cause)})`);
+    return { status: 'spooled' };
   }
 }
 
@@ -73,11 +134,6 @@ function stopTarget(event: InboundEvent | ActionEvent, sessionKey: string | unde
   return undefined;
 }
 
-/** Whether the integration's enabled trigger shares one session per group. */
-async function groupSessionShared(db: Queryable, integrationId: string): Promise<boolean> {
-  const trigger = await new TriggerBindingRepository(db).findByIntegration(integrationId);
-  return Boolean(trigger?.enabled) && groupSessionModeOf(trigger?.config) === 'shared';
-}
 
 function toInboxRecord(integrationId: string, event: Exclude<InboundEvent, { kind: 'check_url' }> | ActionEvent, sharedGroup = false) {
   switch (event.kind) {

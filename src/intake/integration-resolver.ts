@@ -7,7 +7,11 @@ import { isDingTalkProvider, PROVIDER_NAME, PROVIDER_NAMES } from '../tokens';
 
 export type DingTalkIntegration = IntegrationRecord<DingTalkIntegrationOptions>;
 
-/** Finds a DingTalk integration by id, with coded errors for the webhook edge (404 / 409). */
+/**
+ * Finds a DingTalk integration by id, with coded errors for the webhook edge (404 / 409).
+ * The last record read is remembered, for when the host's database cannot be read: an HTTP
+ * callback can then still be verified and spooled during an outage.
+ */
 @Injectable()
 export class IntegrationResolver {
   /**
@@ -15,11 +19,13 @@ export class IntegrationResolver {
    * the record): treated as gone from that moment, so no webhook or sync revives them meanwhile.
    */
   private readonly deleting = new Set<string>();
+  private readonly lastKnown = new Map<string, IntegrationRecord<Record<string, unknown>>>();
 
   constructor(private readonly records: IntegrationRecords) {}
 
   markDeleted(integrationId: string): void {
     this.deleting.add(integrationId);
+    this.lastKnown.delete(integrationId);
   }
 
   /** Saved again (an update after a failed delete): it counts as present again. */
@@ -28,7 +34,17 @@ export class IntegrationResolver {
   }
 
   async resolve(integrationId: string): Promise<DingTalkIntegration> {
-    const record = this.deleting.has(integrationId) ? null : await this.records.get(integrationId);
+    let record: IntegrationRecord<Record<string, unknown>> | null;
+    try {
+      record = this.deleting.has(integrationId) ? null : await this.records.get(integrationId);
+    } catch (error) {
+      // The database is away: a webhook can still be verified with the record last read here.
+      const known = this.lastKnown.get(integrationId);
+      if (!known) throw error;
+      record = known;
+    }
+    if (record) this.lastKnown.set(integrationId, record);
+    else this.lastKnown.delete(integrationId);
     if (!record) {
       throw new DingTalkError('dingtalk_integration_not_found', 'No integration with this id; copy the callback URL again from the integration page.', 404);
     }

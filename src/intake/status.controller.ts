@@ -1,12 +1,17 @@
-import { Controller, Get, Param, UseFilters } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Param, UseFilters } from '@nestjs/common';
 import { ConversationEngine } from '../conversation/conversation.engine';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { DingTalkErrorFilter } from '../http/error.filter';
 import { AccessRepository, type RefusalRecord } from '../persistence';
 import { IntegrationResolver } from './integration-resolver';
+import { IntakeSpool } from './spool-file';
 import { StreamReceiver } from './stream.receiver';
+import { assertInCallerScope } from './tenant-scope';
 
-/** Connection status for admins (authenticated by the host's guard). */
+/**
+ * Connection status for admins (authenticated by the host's guard), with this replica's intake
+ * spool: events acknowledged while the database was down, waiting to be moved into the inbox.
+ */
 @Controller('dingtalk/status')
 @UseFilters(DingTalkErrorFilter)
 export class StatusController {
@@ -15,19 +20,25 @@ export class StatusController {
     private readonly receiver: StreamReceiver,
     private readonly engine: ConversationEngine,
     private readonly database: PluginDatabase,
+    @Optional() @Inject(IntakeSpool) private readonly spool?: IntakeSpool | null,
   ) {}
 
   @Get(':integrationId')
   async status(@Param('integrationId') integrationId: string) {
     const integration = await this.integrations.resolve(integrationId);
+    assertInCallerScope(integration);
     // threads-api | host-dispatch | host-callback; null while no expert can answer here.
     const runner = await this.engine.runnerOf(integration).catch(() => null);
     const refusals = await this.refusals(integration.id);
     if (integration.options.mode === 'http') {
-      return { integrationId, mode: 'http', state: 'webhook', note: 'HTTP mode has no connection; DingTalk calls the webhook URL.', runner, refusals };
+      return { integrationId, mode: 'http', state: 'webhook', note: 'HTTP mode has no connection; DingTalk calls the webhook URL.', runner, spool: this.spoolStatus(), refusals };
     }
     const status = this.receiver.status(integrationId);
-    return { integrationId, mode: 'stream', ...(status ?? { state: 'idle', reconnectCount: 0 }), runner, refusals };
+    return { integrationId, mode: 'stream', ...(status ?? { state: 'idle', reconnectCount: 0 }), runner, spool: this.spoolStatus(), refusals };
+  }
+
+  private spoolStatus() {
+    return this.spool ? { enabled: true, ...this.spool.status() } : { enabled: false, depth: 0, bytes: 0 };
   }
 
   /** Who the trigger's access settings turned away, most recent first; null when the database is unreachable. */

@@ -7,6 +7,7 @@ import { DingTalkStreamConnection, type StreamStatus } from '../dingtalk/stream'
 import { IntegrationTestListener } from '../integration/integration-test.service';
 import type { IntegrationTestProbe } from '../host/host-317.types';
 import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { cardNoticeResponse } from './card-click-gate';
 import { IntakeService } from './intake.service';
 import { DingTalkIntegration, IntegrationResolver } from './integration-resolver';
 import { runInIntegrationContext } from './request-context';
@@ -154,7 +155,10 @@ export class StreamReceiver extends IntegrationTestListener implements OnApplica
       gatewayUrl: this.config.streamGatewayUrl,
       logger: this.logger,
       onRobotMessage: (data) => accept(parseRobotMessage(data)),
-      onCardCallback: (data) => accept(parseCardCallback(data)),
+      onCardCallback: (data) =>
+        runInIntegrationContext(integration, () => this.intake.accept(integration, parseCardCallback(data))).then((outcome) =>
+          outcome.status === 'ignored' && outcome.reason === 'not_asker' ? cardNoticeResponse(outcome.notice) : undefined,
+        ),
       onEvent: (headers, data) => accept(parseStreamEvent(headers, data)),
     });
     this.running.set(integration.id, { connection, fingerprint, connectionId: randomUUID() });

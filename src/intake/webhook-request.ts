@@ -2,6 +2,7 @@ import type { DingTalkIntegrationOptions } from '../config/integration-options';
 import { DingTalkError } from '../errors';
 import { createCallbackCipher, type CallbackCipher } from '../dingtalk/callback-cipher';
 import { checkCardCallback, checkRobotRequest, checkTimestampFresh } from '../dingtalk/request-signature';
+import { safeEqual } from '../dingtalk/safe-equal';
 import type { CardActionEvent, PlatformEvent, RobotMessageEvent } from '../dingtalk/inbound-event';
 import { parseCardCallback, parseEventPlaintext, parseRobotMessage } from '../dingtalk/inbound';
 
@@ -15,6 +16,14 @@ export interface WebhookRequest {
 export interface WebhookLimits {
   now: number;
   eventWindowMs: number;
+  /** The apiSecret registered with this integration's card callback route (none: card callbacks are refused). */
+  cardApiSecret?: string;
+}
+
+/** Whether the POST claims to be a card callback (then the caller looks up the route's apiSecret). */
+export function looksLikeCardCallback(request: WebhookRequest): boolean {
+  const body = request.body as { type?: unknown } | null;
+  return request.headers['x-ddpaas-signature'] !== undefined || (!!body && typeof body === 'object' && body.type === 'actionCallback');
 }
 
 export type VerifiedWebhook =
@@ -45,8 +54,8 @@ export function verifyWebhook(request: WebhookRequest, options: DingTalkIntegrat
   if (eventSignature !== undefined || 'encrypt' in body) {
     return verifyEvent(eventSignature, query, body as Record<string, unknown>, options, limits);
   }
-  if (headers['x-ddpaas-signature'] !== undefined || (body as { type?: unknown }).type === 'actionCallback') {
-    return verifyCard(headers, body, options, limits);
+  if (looksLikeCardCallback(request)) {
+    return verifyCard(headers, body, limits);
   }
   if (headers.sign !== undefined || headers.timestamp !== undefined) {
     checkRobotRequest({ timestamp: headers.timestamp, sign: headers.sign, appSecret: options.clientSecret, now: limits.now });
@@ -72,23 +81,39 @@ function verifyEvent(
     throw new DingTalkError('dingtalk_config_invalid', 'Event callbacks need callbackToken and callbackAesKey on the integration.', 409);
   }
   const cipher = createCallbackCipher({ token: options.callbackToken, aesKey: options.callbackAesKey, ownerKey: options.corpId || options.clientId });
-  // Signature before freshness: an attacker learns nothing about our clock window from forged requests.
-  const plaintext = cipher.decrypt({ signature, timestamp, nonce, encrypt });
-  checkTimestampFresh(timestamp, limits.now, limits.eventWindowMs);
-  return { type: 'event', event: parseEventPlaintext(plaintext), cipher };
-}
-
-function verifyCard(headers: WebhookRequest['headers'], body: object, options: DingTalkIntegrationOptions, limits: WebhookLimits): VerifiedWebhook {
-  // DingTalk signs card callbacks only when an apiSecret was registered with the route. Without one
-  // the body is unauthenticated, so the conversation engine acts only on button params it signed
-  // itself when it built the card.
-  if (options.cardCallbackSecret) {
-    checkCardCallback({
-      timestamp: headers['x-ddpaas-signature-timestamp'],
-      signature: headers['x-ddpaas-signature'],
-      apiSecret: options.cardCallbackSecret,
-      now: limits.now,
+  if (!safeEqual(cipher.sign(timestamp, nonce, encrypt), signature)) {
+    throw new DingTalkError('dingtalk_signature_invalid', 'Callback signature does not match: check that the integration callbackToken equals the console "签名 token".', 401);
+  }
+  // Past the signature every failure (padding, length, owner key, clock, payload) answers alike, so
+  // the answers are no oracle on the ciphertext; the reason goes to the debug log only.
+  try {
+    const plaintext = cipher.decrypt({ signature, timestamp, nonce, encrypt });
+    checkTimestampFresh(timestamp, limits.now, limits.eventWindowMs);
+    return { type: 'event', event: parseEventPlaintext(plaintext), cipher };
+  } catch (error) {
+    throw Object.assign(new DingTalkError(EVENT_REJECTED, 'The event callback was not accepted: check callbackAesKey and the owner key (ClientID, or CorpId) on the integration.', 400), {
+      detail: error instanceof DingTalkError ? error.code : 'internal',
     });
   }
+}
+
+/** The one answer to a signed event callback that cannot be taken. */
+export const EVENT_REJECTED = 'dingtalk_event_rejected';
+
+function verifyCard(headers: WebhookRequest['headers'], body: object, limits: WebhookLimits): VerifiedWebhook {
+  // There is no unsigned mode: the plugin registers every HTTP integration's route with an apiSecret,
+  // so a genuine callback is always signed, and an unsigned one is someone else's.
+  if (!limits.cardApiSecret) {
+    throw new DingTalkError('dingtalk_signature_invalid', 'Card callback refused: no card callback route is registered for this integration yet; click Test on the integration.', 401);
+  }
+  if (headers['x-ddpaas-signature'] === undefined || headers['x-ddpaas-signature-timestamp'] === undefined) {
+    throw new DingTalkError('dingtalk_signature_missing', 'Card callback carries no x-ddpaas-signature.', 401);
+  }
+  checkCardCallback({
+    timestamp: headers['x-ddpaas-signature-timestamp'],
+    signature: headers['x-ddpaas-signature'],
+    apiSecret: limits.cardApiSecret,
+    now: limits.now,
+  });
   return { type: 'card', event: parseCardCallback(body) };
 }

@@ -14,6 +14,7 @@ type ClientOptions = Pick<DingTalkIntegrationOptions, 'clientId' | 'clientSecret
 @Injectable()
 export class DingTalkClientRegistry {
   private readonly clients = new Map<string, DingTalkClient>();
+  private readonly listeners: Array<(client: DingTalkClient) => void> = [];
 
   constructor(@Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig) {}
 
@@ -25,8 +26,19 @@ export class DingTalkClientRegistry {
     if (!client) {
       client = this.create(options);
       this.clients.set(key, client);
+      for (const listener of this.listeners) listener(client);
     }
     return client;
+  }
+
+  /** The shared clients (one per app), e.g. for the budget heartbeat. */
+  all(): DingTalkClient[] {
+    return [...this.clients.values()];
+  }
+
+  /** Called with every shared client created from now on. */
+  onCreated(listener: (client: DingTalkClient) => void): void {
+    this.listeners.push(listener);
   }
 
   /** A client that shares nothing, for checking credentials that are not saved yet. */
@@ -39,6 +51,7 @@ export class DingTalkClientRegistry {
       apiBaseUrl: options.apiBaseUrl || this.config.apiBaseUrl,
       oapiBaseUrl: options.oapiBaseUrl || this.config.oapiBaseUrl,
       timeoutMs: this.config.requestTimeoutMs,
+      rateLimit: { perSecond: this.config.delivery.apiPerSecond, sessionWebhookPerSecond: this.config.delivery.sessionWebhookPerSecond },
     });
   }
 }

@@ -9,6 +9,9 @@ import { DINGTALK_PLUGIN_CONFIG, isDingTalkProvider, PROVIDER_NAME } from '../to
 import { ignoredKeysWarning } from './ignored-keys.warning';
 import { DingTalkClientRegistry } from './client-registry';
 import { probePermissions } from './integration-checklist';
+import { CardRouteService, type RegisteredCardRoute } from './card-route.service';
+import { IntegrationRecords } from '../host/integration-records.port';
+import { assertInCallerScope } from '../intake/tenant-scope';
 
 export interface IntegrationFormValue {
   id?: string;
@@ -30,6 +33,7 @@ export abstract class IntegrationTestListener {
  */
 export interface DingTalkChecklist extends IntegrationTestResult {
   mode: 'stream' | 'http';
+  cardCallback?: CardCallbackOutcome;
   warnings: string[];
   credentials: 'ok' | 'unchecked';
 }
@@ -39,8 +43,18 @@ export interface IntegrationTestRouteResult extends DingTalkChecklist {
   id?: string;
   provider: string;
   options: Record<string, unknown>;
-  checks: { credentials: 'ok' | 'unchecked'; mode: 'stream' | 'http'; next: string; connection?: Record<string, unknown> };
+  checks: {
+    credentials: 'ok' | 'unchecked';
+    mode: 'stream' | 'http';
+    next: string;
+    connection?: Record<string, unknown>;
+    warnings?: string[];
+    /** HTTP mode: the card callback route registered with DingTalk, or why it could not be. */
+    cardCallback?: CardCallbackOutcome;
+  };
 }
+
+export type CardCallbackOutcome = RegisteredCardRoute | { error: string; message: string };
 
 export interface ChecklistInput {
   /** Absent while the integration is not saved yet. */
@@ -59,15 +73,20 @@ export class IntegrationTestService {
     private readonly clients: DingTalkClientRegistry,
     @Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig,
     @Optional() private readonly listener?: IntegrationTestListener,
+    @Optional() private readonly cardRoutes?: CardRouteService,
+    @Optional() private readonly records?: IntegrationRecords,
   ) {}
 
   /** `POST /api/dingtalk/test` (the 3.7 Test button): re-sync connections, then the checklist. */
   async test(form: IntegrationFormValue, requestOrigin?: string): Promise<IntegrationTestRouteResult> {
     this.assertProvider(form.provider);
     const options = parseIntegrationOptions(form.options, form.provider);
+    // A saved integration of another tenant or organization does not exist for this caller.
+    const saved = form.id && this.records ? await this.records.get(String(form.id)) : null;
+    if (saved) assertInCallerScope(saved);
     // The 3.7 host tells plugins nothing on save; a Test is the moment to pick up saved changes.
     const connection = form.id && this.listener ? await this.listener.onIntegrationTested(form.id, options) : undefined;
-    const checklist = await this.checklist({ id: form.id, options: form.options, origin: requestOrigin });
+    const checklist = await this.checklist({ id: form.id, provider: form.provider, options: form.options, origin: requestOrigin });
     return {
       ...form,
       provider: form.provider || PROVIDER_NAME,
@@ -78,6 +97,7 @@ export class IntegrationTestService {
         mode: options.mode,
         next: checklist.credentials === 'ok' ? this.nextStep(options, checklist.webhookUrl) : 'DingTalk could not be reached to check the credentials; see the warnings, then Test again.',
         ...(connection ? { connection } : {}),
+        ...(checklist.cardCallback ? { cardCallback: checklist.cardCallback } : {}),
         ...ignoredKeysWarning(form.options),
       },
     };
@@ -109,11 +129,13 @@ export class IntegrationTestService {
           : 'Public base URL: the plugin config has no publicBaseUrl, so links in replies (End conversation, Confirm/Reject) cannot be built. Set publicBaseUrl (or DINGTALK_PUBLIC_BASE_URL).',
       );
     }
-    if (options.mode === 'http' && options.cardTemplateId && !options.cardCallbackSecret) {
-      warnings.push(
-        `Card callback route: card buttons in HTTP mode call back to ${webhookUrl ?? 'the callback URL'}; register it as the card callback URL with an apiSecret and paste that apiSecret into "Card callback apiSecret", or button clicks are refused.`,
-      );
+    // Card buttons in HTTP mode call back only through a route registered with DingTalk (with the
+    // apiSecret that signs each callback); registering is idempotent, so every Test and save does it.
+    const cardCallback = input.id && options.mode === 'http' && reachable ? await this.registerCardRoute(input.id, options, input.origin) : undefined;
+    if (cardCallback && 'error' in cardCallback) {
+      warnings.push(`Card callback route: could not register the card callback route with DingTalk (${cardCallback.error}); card buttons cannot call back until it is. ${cardCallback.message}`);
     }
+
 
     const probe = this.listener?.probe(input.id, options);
     if (options.mode === 'stream' && probe && !probe.connected) {
@@ -126,8 +148,19 @@ export class IntegrationTestService {
       credentials: reachable ? 'ok' : 'unchecked',
       ...(webhookUrl ? { webhookUrl } : {}),
       ...(probe ? { probe } : {}),
+      ...(cardCallback ? { cardCallback } : {}),
       warnings,
     };
+  }
+
+  private async registerCardRoute(integrationId: string, options: DingTalkIntegrationOptions, origin?: string): Promise<CardCallbackOutcome | undefined> {
+    if (!this.cardRoutes) return undefined;
+    try {
+      return await this.cardRoutes.register(integrationId, options, origin);
+    } catch (error) {
+      const code = error instanceof DingTalkError ? error.code : 'dingtalk_card_route_failed';
+      return { error: code, message: 'Check the message above and click Test again.' };
+    }
   }
 
   private assertProvider(provider: unknown): void {

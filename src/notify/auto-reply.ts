@@ -1,3 +1,4 @@
+import { logRef } from '../http/log-value';
 import { t } from '../i18n';
 import { isRecord, readRunContext } from './dingtalk-run-context';
 import { describeFailure } from './notify-errors';
@@ -33,7 +34,7 @@ export async function postAutoReply(toolkit: NotifyToolkit, state: unknown, agen
     const failure = describeFailure(error, 'post the answer to DingTalk');
     // A concurrent afterAgent of the same run is already posting: that is the one reply.
     if (failure.code === 'notify_send_in_progress') return 'duplicate';
-    toolkit.deps.logger.warn(`DingTalk auto reply failed code=${failure.code} event=${runContext.eventId}`);
+    toolkit.deps.logger.warn(`DingTalk auto reply failed code=${failure.code} event=${logRef(runContext.eventId)}`);
     return 'failed';
   }
 }

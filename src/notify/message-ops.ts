@@ -8,8 +8,9 @@ import { markdownParts, textParts } from './rich-message';
 
 /**
  * Update and recall of messages this middleware sent, found through their outbox rows (P15).
- * A message id is our outbox row id (any part of a long message stands for the whole message);
- * DingTalk's processQueryKey or a card's outTrackId are accepted too.
+ * A message id is our outbox row id, an opaque uuid (any part of a long message stands for the
+ * whole message); DingTalk's processQueryKey and a card's outTrackId are not accepted, they can be
+ * derived or guessed. Only messages of the run's own scope may be touched (see `assertInScope`).
  */
 
 export interface RecallOutcome {
@@ -19,7 +20,7 @@ export interface RecallOutcome {
 
 /** Every part of the send that `messageId` belongs to, oldest part first. */
 export async function findMessage(delivery: NotifyDelivery, messageId: string): Promise<OutboxRecord[]> {
-  const row = await delivery.outbox.findByMessageId(delivery.integration.id, messageId.trim());
+  const row = await delivery.outbox.findById(delivery.integration.id, messageId.trim());
   if (!row) {
     throw notifyError('notify_message_not_found', `No message with id "${messageId}" was sent through this DingTalk integration. Use a message_id returned by a dingtalk_send_* tool.`);
   }
@@ -77,6 +78,29 @@ export function replacementParts(rows: OutboxRecord[], input: { text?: string; t
   const original = isRecord(first.request) && typeof first.request.title === 'string' ? first.request.title.replace(/ \(\d+\/\d+\)$/, '') : undefined;
   if (first.messageKind === 'text' && !input.title) return textParts(text);
   return markdownParts(input.title?.trim() || original || 'Update', text);
+}
+
+/**
+ * Update and recall may touch only messages sent in the current run's scope: its DingTalk
+ * conversation, or the middleware's configured recipient — unless the builder allowed the model to
+ * pick recipients. Anything else is refused with a sentence the model can act on.
+ */
+export function assertInScope(rows: OutboxRecord[], scopes: NotifyRecipient[], conversationId?: string): void {
+  const allowed = new Set(scopes.filter((scope) => scope.ids.length > 0).map(scopeKey));
+  for (const row of rows) {
+    const recipient = recipientOf(row);
+    if (recipient.ids.length > 0 && allowed.has(scopeKey(recipient))) continue;
+    // Replies to someone without a userId were stored under the conversation id.
+    if (conversationId && row.targetType === 'webhook' && row.targetId === conversationId) continue;
+    throw notifyError(
+      'notify_message_out_of_scope',
+      'That message was not sent in this conversation (or to the recipient configured on the DingTalk notify middleware), so it cannot be updated or recalled from here. Only use message ids returned in this run.',
+    );
+  }
+}
+
+function scopeKey(recipient: Pick<NotifyRecipient, 'type' | 'ids'>): string {
+  return `${recipient.type}:${[...recipient.ids].sort().join(',')}`;
 }
 
 /** The recipient a stored row was sent to (updates go to the same place). */

@@ -1,16 +1,24 @@
-import { createHash } from 'node:crypto';
-import { isDingTalkError } from '../errors';
-import { isAllowedSessionWebhook, isDingTalkApiError, type DingTalkClient } from '../dingtalk/client';
+import { createOrAdoptCard } from '../delivery/card-delivery';
+import { cardSpace, outTrackIdFor } from '../delivery/card-space';
+import { MessageDelivery } from '../delivery/message-delivery';
+import { sendOnce } from '../delivery/send-once';
+import type { OutgoingMessage } from '../delivery/outgoing-message';
+import { sendRobotMessage, type OpenApiAddress } from '../delivery/robot-send';
+import { sessionWebhookDecision } from '../delivery/route.policy';
+import { cardCallbackRouteKey } from '../dingtalk/card-route-key';
+import type { DingTalkClient } from '../dingtalk/client';
 import type { CardData, CreateAndDeliverCardRequest } from '../dingtalk/client-types';
-import { actionCardMessage, fileMessage, imageMessage, markdownMessage, textMessage, webhookActionCard, webhookMarkdown, webhookText, type MessageButton, type RobotMessage, type WebhookBody } from '../dingtalk/outbound';
+import { fileMessage, imageMessage } from '../dingtalk/outbound';
+import { isDingTalkError } from '../errors';
 import type { Queryable } from '../persistence/database';
 import { OutboxRepository, type OutboxTargetType } from '../persistence/outbox.repository';
-import { isRecord } from './dingtalk-run-context';
 import type { NotifyDeps, NotifyIntegration } from './notify-deps';
 import { notifyError } from './notify-errors';
 import type { NotifyRecipient } from './recipient.resolver';
-import { sendOnce } from './outbox-send';
 import type { FilePlan } from './file-message';
+import { asNotifyError } from './outbox-send';
+
+export type { OutgoingMessage } from '../delivery/outgoing-message';
 
 /**
  * Puts messages and cards into DingTalk, one outbox row per message (P15). Robot messages go
@@ -18,11 +26,6 @@ import type { FilePlan } from './file-message';
  * sessionWebhook (the only way to @-mention in a group, and the reply path of auto replies) or the
  * webhook is the only way to reach the person.
  */
-
-export type OutgoingMessage =
-  | { kind: 'text'; text: string; atUserIds?: string[] }
-  | { kind: 'markdown'; title: string; text: string }
-  | { kind: 'action_card'; title: string; text: string; buttons: MessageButton[] };
 
 export interface DeliveredMessage {
   /** Our outbox row id: what update and recall take. */
@@ -48,11 +51,9 @@ export interface CardSpec {
   request?: Record<string, unknown>;
 }
 
-/** A webhook this close to its expiry is not used: the post could arrive after it. */
-const WEBHOOK_MARGIN_MS = 60_000;
-
 export class NotifyDelivery {
   readonly outbox: OutboxRepository;
+  private readonly messages: MessageDelivery;
 
   constructor(
     private readonly db: Queryable,
@@ -61,13 +62,12 @@ export class NotifyDelivery {
     private readonly deps: Pick<NotifyDeps, 'hosts' | 'now'>,
   ) {
     this.outbox = new OutboxRepository(db);
+    this.messages = new MessageDelivery({ db, outbox: this.outbox, hosts: deps.hosts, now: deps.now });
   }
 
   /** Whether the recipient's sessionWebhook may be called now (P19 host check + expiry). */
   webhookUsable(recipient: NotifyRecipient): boolean {
-    if (!recipient.sessionWebhook || !isAllowedSessionWebhook(recipient.sessionWebhook, this.deps.hosts)) return false;
-    const expiresAt = recipient.sessionWebhookExpiresAt;
-    return !(typeof expiresAt === 'number' && expiresAt - WEBHOOK_MARGIN_MS <= this.deps.now());
+    return sessionWebhookDecision(recipient, { now: this.deps.now(), hosts: this.deps.hosts }) === 'usable';
   }
 
   /** Sends the parts in order; part n is keyed `${key}:p${n}` so a retry resumes where it stopped. */
@@ -98,23 +98,22 @@ export class NotifyDelivery {
     if (recipient.ids.length === 0) {
       throw notifyError('notify_card_needs_user_id', 'Cards need the recipient’s userId, and this private chat came from a user without one. Send markdown instead.');
     }
-    const outTrackId = `xpn_${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
-    const { row, reused } = await sendOnce(this.db, this.outbox, this.reserveInput(recipient, `${key}:card`, 'card', card.kind, { ...meta, request: card.request }), this.deps.now(), async () => {
-      try {
-        const res = await this.client.createAndDeliverCard(this.cardRequest(recipient, outTrackId, card));
-        const failed = res.deliverResults.filter((r) => !r.success);
-        if (res.deliverResults.length > 0 && failed.length === res.deliverResults.length) {
-          throw notifyError('notify_card_not_delivered', `DingTalk created the card but could not deliver it: ${failed.map((f) => f.errorMsg || f.spaceId).join('; ')}.`);
-        }
-        const carriers = res.deliverResults.filter((r) => r.success && r.carrierId).map((r) => r.carrierId as string);
-        return { outTrackId, processQueryKey: carriers[0] ?? null, result: { carrierIds: carriers, failed: failed.map((f) => ({ spaceId: f.spaceId, error: f.errorMsg })) } };
-      } catch (error) {
-        // A retry after a lost answer: DingTalk already has this outTrackId, so the card exists.
-        if (isDingTalkApiError(error) && /outTrackId\.duplicate/i.test(error.platformCode)) return { outTrackId, result: { carrierIds: [] } };
-        throw error;
-      }
-    });
-    return { messageId: row.id, via: 'card', reused, outTrackId: row.outTrackId ?? outTrackId, ...(row.processQueryKey ? { processQueryKey: row.processQueryKey } : {}) };
+    const outTrackId = outTrackIdFor(key);
+    try {
+      const card_ = await createOrAdoptCard(
+        this.db,
+        this.outbox,
+        this.reserveInput(recipient, `${key}:card`, 'card', card.kind, { ...meta, request: card.request }),
+        this.deps.now(),
+        this.client,
+        this.cardRequest(recipient, outTrackId, card),
+      );
+      const { row } = card_;
+      return { messageId: row.id, via: 'card', reused: card_.reused, outTrackId: card_.outTrackId, ...(row.processQueryKey ? { processQueryKey: row.processQueryKey } : {}) };
+    } catch (error) {
+      if (isDingTalkError(error) && error.code === 'delivery_card_undelivered') throw notifyError('notify_card_not_delivered', error.message);
+      throw asNotifyError(error);
+    }
   }
 
   /**
@@ -128,11 +127,20 @@ export class NotifyDelivery {
     }
     const targetType: OutboxTargetType = recipient.type === 'chat_id' ? 'group' : 'user';
     const request = { media: file.plan.media, fileType: file.plan.fileType, bytes: file.bytes.length };
-    const { row, reused } = await sendOnce(this.db, this.outbox, this.reserveInput(recipient, `${key}:file`, targetType, file.plan.media, { ...meta, request }), this.deps.now(), async () => {
-      const { mediaId } = await this.client.uploadMedia({ type: file.plan.media, bytes: file.bytes, fileName: file.plan.fileName, ...(file.plan.contentType ? { contentType: file.plan.contentType } : {}) });
-      const message = file.plan.media === 'image' ? imageMessage(mediaId) : fileMessage({ mediaId, fileName: file.plan.fileName, fileType: file.plan.fileType });
-      return this.sendRobot(recipient, message);
-    });
+    const address = openApiAddress(recipient);
+    if (!address) throw notifyError('notify_open_id_unsupported', 'DingTalk robot messages can only be addressed by userId or group; a unionId (open_id) recipient cannot receive files.');
+    let sent;
+    try {
+      sent = await sendOnce(this.db, this.outbox, this.reserveInput(recipient, `${key}:file`, targetType, file.plan.media, { ...meta, request }), this.deps.now(), async () => {
+        const { mediaId } = await this.client.uploadMedia({ type: file.plan.media, bytes: file.bytes, fileName: file.plan.fileName, ...(file.plan.contentType ? { contentType: file.plan.contentType } : {}) });
+        const message = file.plan.media === 'image' ? imageMessage(mediaId) : fileMessage({ mediaId, fileName: file.plan.fileName, fileType: file.plan.fileType });
+        const robot = await sendRobotMessage(this.client, address, message);
+        return { processQueryKey: robot.processQueryKey ?? null, result: robot.result };
+      });
+    } catch (error) {
+      throw asNotifyError(error);
+    }
+    const { row, reused } = sent;
     return { messageId: row.id, via: 'openapi', reused, ...(row.processQueryKey ? { processQueryKey: row.processQueryKey } : {}) };
   }
 
@@ -163,99 +171,48 @@ export class NotifyDelivery {
     part: OutgoingMessage,
     ctx: { index: number; total: number; baseKey: string; meta: SendMeta; viaWebhook: boolean },
   ): Promise<DeliveredMessage> {
-    const targetType: OutboxTargetType = ctx.viaWebhook ? 'webhook' : recipient.type === 'chat_id' ? 'group' : 'user';
     const request = { part: ctx.index + 1, parts: ctx.total, baseKey: ctx.baseKey, ...(part.kind === 'text' ? {} : { title: part.title }) };
-    const input = this.reserveInput(recipient, key, targetType, part.kind, { ...ctx.meta, request });
-    const { row, reused } = await sendOnce(this.db, this.outbox, input, this.deps.now(), async () => {
-      if (!ctx.viaWebhook) return this.sendRobot(recipient, toRobotMessage(part));
-      try {
-        await this.client.postToSessionWebhook(recipient.sessionWebhook as string, toWebhookBody(part));
-        return { result: { via: 'webhook' } };
-      } catch (error) {
-        // DingTalk said no (e.g. session.expired): nothing was posted, so the OpenAPI may post it —
-        // in this same row, so the message still exists once. An unanswered post might have
-        // arrived, so it is not repeated elsewhere.
-        if (!definitelyNotPosted(error) || recipient.ids.length === 0 || recipient.type === 'open_id') throw error;
-        const sent = await this.sendRobot(recipient, toRobotMessage(withoutMentions(part)));
-        return { ...sent, result: { ...sent.result, via: 'openapi', webhookFailed: (error as { code?: string }).code } };
+    const input = this.reserveInput(recipient, key, 'user', part.kind, { ...ctx.meta, request });
+    try {
+      const sent = await this.messages.send({
+        client: this.client,
+        key,
+        message: part,
+        integrationId: this.integration.id,
+        openApi: openApiAddress(recipient),
+        webhook: { url: recipient.sessionWebhook, expiresAt: recipient.sessionWebhookExpiresAt },
+        preferWebhook: ctx.viaWebhook,
+        outbox: { targetId: input.targetId, request: input.request },
+      });
+      return { messageId: sent.row.id, via: sent.via, reused: sent.reused, ...(sent.processQueryKey ? { processQueryKey: sent.processQueryKey } : {}) };
+    } catch (error) {
+      if (isDingTalkError(error) && error.code === 'delivery_recipient_invalid') {
+        throw notifyError('notify_recipient_invalid', `DingTalk does not know the userId${recipient.ids.length > 1 ? 's' : ''} ${recipient.ids.join(', ')} in this organisation; nothing was sent. Look the person up with dingtalk_list_users.`);
       }
-    });
-    const via = isRecord(row.result) && row.result.via === 'webhook' ? 'webhook' : 'openapi';
-    return { messageId: row.id, via, reused, ...(row.processQueryKey ? { processQueryKey: row.processQueryKey } : {}) };
-  }
-
-  private async sendRobot(recipient: NotifyRecipient, message: RobotMessage) {
-    if (recipient.type === 'chat_id') {
-      const res = await this.client.sendToGroup({ openConversationId: recipient.ids[0], msgKey: message.msgKey, msgParam: message.msgParam });
-      return { processQueryKey: res.processQueryKey, result: { processQueryKeys: [res.processQueryKey] } };
+      throw asNotifyError(error);
     }
-    const res = await this.client.sendToUsers({ userIds: recipient.ids, msgKey: message.msgKey, msgParam: message.msgParam });
-    if (res.invalidStaffIdList.length >= recipient.ids.length) {
-      throw notifyError('notify_recipient_invalid', `DingTalk does not know the userId${recipient.ids.length > 1 ? 's' : ''} ${recipient.ids.join(', ')} in this organisation; nothing was sent. Look the person up with dingtalk_list_users.`);
-    }
-    return {
-      processQueryKey: res.processQueryKey,
-      result: { processQueryKeys: res.processQueryKeys, invalidUserIds: res.invalidStaffIdList, flowControlledUserIds: res.flowControlledStaffIdList },
-    };
   }
 
   private cardRequest(recipient: NotifyRecipient, outTrackId: string, card: CardSpec): CreateAndDeliverCardRequest {
-    const stream = this.integration.options.mode === 'stream';
-    const callback = stream
-      ? { callbackType: 'STREAM' as const }
-      : { callbackType: 'HTTP' as const, callbackRouteKey: cardCallbackRouteKey(this.integration.id) };
-    if (recipient.type === 'chat_id') {
-      return { cardTemplateId: card.cardTemplateId, outTrackId, cardData: card.cardData, ...callback, openSpaceId: `dtv1.card//IM_GROUP.${recipient.ids[0]}`, imGroupOpenDeliverModel: { robotCode: this.client.robotCode }, imGroupOpenSpaceModel: { supportForward: true } };
-    }
-    return {
-      cardTemplateId: card.cardTemplateId,
-      outTrackId,
-      cardData: card.cardData,
-      ...callback,
-      openSpaceId: `dtv1.card//${recipient.ids.map((id) => `IM_ROBOT.${id}`).join(';')}`,
-      imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT' },
-      imRobotOpenSpaceModel: { supportForward: true },
-      // unionId recipients are addressed as such (userIdType 2); robot messages cannot do this.
-      userIdType: recipient.type === 'open_id' ? 2 : 1,
-    };
+    const callback =
+      this.integration.options.mode === 'stream'
+        ? { callbackType: 'STREAM' as const }
+        : { callbackType: 'HTTP' as const, callbackRouteKey: cardCallbackRouteKey(this.integration.id) };
+    // unionId recipients are addressed as such (userIdType 2); robot messages cannot do this.
+    const space = recipient.type === 'chat_id' ? cardSpace({ group: recipient.ids[0] }) : cardSpace({ userIds: recipient.ids }, { unionIds: recipient.type === 'open_id' });
+    return { cardTemplateId: card.cardTemplateId, outTrackId, cardData: card.cardData, ...callback, ...space, ...(recipient.type === 'user_id' ? { userIdType: 1 } : {}) };
   }
 }
 
-/**
- * Route key under which HTTP-mode card callbacks must be registered
- * (`POST /v1.0/card/callbacks/register`) for notify cards to call back.
- */
-export function cardCallbackRouteKey(integrationId: string): string {
-  return `xpert_dingtalk_${integrationId}`.slice(0, 64);
-}
 
-function toRobotMessage(part: OutgoingMessage): RobotMessage {
-  if (part.kind === 'text') return textMessage(part.text);
-  if (part.kind === 'markdown') return markdownMessage(part.title, part.text);
-  return actionCardMessage({ title: part.title, text: part.text, buttons: part.buttons });
-}
-
-function toWebhookBody(part: OutgoingMessage): WebhookBody {
-  if (part.kind === 'text') return webhookText(withMentions(part.text, part.atUserIds), part.atUserIds?.length ? { atUserIds: part.atUserIds } : undefined);
-  if (part.kind === 'markdown') return webhookMarkdown(part.title, part.text);
-  return webhookActionCard({ title: part.title, text: part.text, buttons: part.buttons });
-}
-
-/** DingTalk only highlights an @ when the text itself contains `@userId`. */
-function withMentions(text: string, atUserIds: string[] | undefined): string {
-  const missing = (atUserIds ?? []).filter((id) => !text.includes(`@${id}`));
-  return missing.length ? `${text} ${missing.map((id) => `@${id}`).join(' ')}` : text;
-}
-
-function definitelyNotPosted(error: unknown): boolean {
-  if (isDingTalkApiError(error)) return error.code !== 'dingtalk_timeout' && error.code !== 'dingtalk_api_unavailable';
-  return isDingTalkError(error);
-}
-
-function withoutMentions(part: OutgoingMessage): OutgoingMessage {
-  return part.kind === 'text' ? { kind: 'text', text: part.text } : part;
+/** The OpenAPI address of a recipient; unionIds (open_id) have none for robot messages. */
+function openApiAddress(recipient: NotifyRecipient): OpenApiAddress | undefined {
+  if (recipient.type === 'open_id' || recipient.ids.length === 0) return undefined;
+  return recipient.type === 'chat_id' ? { group: recipient.ids[0] } : { userIds: recipient.ids };
 }
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+export { cardCallbackRouteKey };

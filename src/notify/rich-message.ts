@@ -84,7 +84,7 @@ export function actionCardParts(
     return { title: button.title, url };
   });
   const last = parts[parts.length - 1] as Extract<OutgoingMessage, { kind: 'markdown' }>;
-  parts[parts.length - 1] = { kind: 'action_card', title: last.title, text: last.text, buttons };
+  parts[parts.length - 1] = { kind: 'actionCard', title: last.title, text: last.text, buttons };
   return parts;
 }
 

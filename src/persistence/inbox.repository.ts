@@ -110,4 +110,23 @@ export class InboxRepository {
     const rows = await this.db.query(`SELECT 1 FROM ${TABLES.inbox} WHERE integration_id = $1 AND event_id = $2`, [integrationId, eventId]);
     return rows.length > 0;
   }
+
+  /** Whether the database answers at all: tells an outage from a row it refuses. */
+  async answers(db: Queryable): Promise<boolean> {
+    try {
+      await db.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/**
+ * Whether PostgreSQL refused the row itself (class 22 data exception, e.g. a NUL in a text; class 23
+ * integrity violation), as opposed to being unavailable: such an event would fail the same way later.
+ */
+export function isRefusedRow(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code ?? (error as { driverError?: { code?: unknown } } | null)?.driverError?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }

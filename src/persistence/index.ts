@@ -3,7 +3,10 @@
  * and SQL repositories. All SQL of the plugin lives under this folder.
  */
 export * from './access.repository';
+export * from './action-use.repository';
 export * from './aggregate.repository';
+export * from './app-budget.repository';
+export * from './card-route.repository';
 export * from './backoff';
 export * from './clock';
 export * from './conversation-binding.repository';

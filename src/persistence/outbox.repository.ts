@@ -1,5 +1,6 @@
 import type { Queryable } from './database';
 import type { OutboxStatus, OutboxTargetType } from './entities/outbox.entity';
+import { clockParam, nowSql, type Clock } from './clock';
 import { TABLES } from './entities/table-names';
 import { invalidArgument, requireText } from './invalid-argument';
 import { errorText, isUuid, jsonParam, toDate, toDateOrNull, toStringOrNull } from './sql-values';
@@ -33,7 +34,11 @@ export interface OutboxReserveInput {
   messageKind: string;
   /** What we are about to send (no secrets); kept for update/recall and for audit. */
   request?: unknown;
+  /** The replica sending it (a pending row is in flight only while its sender lives). */
+  sender?: string;
 }
+
+export type AbandonedCard = OutboxRecord;
 
 export interface OutboxSentInput {
   processQueryKey?: string | null;
@@ -65,11 +70,11 @@ export class OutboxRepository {
     // insert gave way to it, the follow-up select finds nothing and the insert can now succeed.
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const inserted = await q.query(
-        `INSERT INTO ${T} (idempotency_key, integration_id, target_type, target_id, message_kind, request)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+        `INSERT INTO ${T} (idempotency_key, integration_id, target_type, target_id, message_kind, request, sender)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING ${COLUMNS}`,
-        [input.idempotencyKey, input.integrationId, input.targetType, input.targetId, input.messageKind, jsonParam(input.request ?? null)],
+        [input.idempotencyKey, input.integrationId, input.targetType, input.targetId, input.messageKind, jsonParam(input.request ?? null), input.sender ?? null],
       );
       if (inserted.length === 1) return { row: toOutboxRecord(inserted[0]), created: true };
       const existing = await q.query(`SELECT ${COLUMNS} FROM ${T} WHERE idempotency_key = $1`, [input.idempotencyKey]);
@@ -85,6 +90,72 @@ export class OutboxRepository {
        result = $4::jsonb, error = NULL`,
       [id, sent.processQueryKey ?? null, sent.outTrackId ?? null, jsonParam(sent.result ?? null)],
     );
+  }
+
+  /** An answer card starts (or, taken over by a retry, resumes) streaming under `owner`. False when it was given up as abandoned meanwhile. */
+  async startCardStream(id: string, owner: string): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    const rows = await this.db.query(
+      `UPDATE ${T} SET card_stream = 'streaming', stream_owner = $2, stream_orphaned_at = NULL, updated_at = now()
+        WHERE id = $1::uuid AND card_stream IS DISTINCT FROM 'abandoned' RETURNING id`,
+      [id, owner],
+    );
+    return rows.length === 1;
+  }
+
+  /** The owner gives the card up (it answered in markdown instead): the abandoned-card sweep finalizes it. */
+  async abandonCardStream(id: string): Promise<void> {
+    if (!isUuid(id)) return;
+    await this.db.query(`UPDATE ${T} SET stream_owner = NULL, updated_at = now() WHERE id = $1::uuid AND card_stream = 'streaming'`, [id]);
+  }
+
+  /** The card shows its final state: `finalized` by its owner, or `abandoned` by the sweep. */
+  async finishCardStream(id: string, state: 'finalized' | 'abandoned' = 'finalized'): Promise<void> {
+    if (!isUuid(id)) return;
+    await this.db.query(`UPDATE ${T} SET card_stream = $2, stream_orphaned_at = NULL, updated_at = now() WHERE id = $1::uuid`, [id, state]);
+  }
+
+  /**
+   * Cards still streaming whose owner no live replica is (no heartbeat within `staleMs`): the first
+   * sweep that sees one stamps `stream_orphaned_at`; once that is `graceMs` old (a job retry had
+   * its chance to take the card over), the card is handed to `owner` to be finalized.
+   */
+  async takeAbandonedCards(input: { owner: string; staleMs: number; graceMs: number; limit: number; clock?: Clock }): Promise<AbandonedCard[]> {
+    const now = clockParam(input.clock);
+    await this.db.query(
+      `UPDATE ${T} o SET stream_orphaned_at = ${nowSql(2)}
+        WHERE o.card_stream = 'streaming' AND o.stream_orphaned_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM ${TABLES.appBudget} b
+                           WHERE b.replica_id = o.stream_owner AND b.heartbeat_at > ${nowSql(2)} - make_interval(secs => $1::double precision / 1000))`,
+      [input.staleMs, now],
+    );
+    const rows = await this.db.query(
+      `UPDATE ${T} SET stream_owner = $1, stream_orphaned_at = NULL, updated_at = now()
+        WHERE id IN (SELECT id FROM ${T}
+                      WHERE card_stream = 'streaming' AND stream_orphaned_at IS NOT NULL
+                        AND stream_orphaned_at <= ${nowSql(4)} - make_interval(secs => $2::double precision / 1000)
+                      ORDER BY updated_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+        RETURNING ${COLUMNS}`,
+      [input.owner, input.graceMs, input.limit, now],
+    );
+    return rows.map(toOutboxRecord);
+  }
+
+  /** Takes a failed or abandoned row up again: `pending` from now, so a concurrent identical send sees it in flight. */
+  async retake(id: string, sender?: string): Promise<OutboxRecord | null> {
+    return this.update(`status = 'pending', error = NULL, sender = $2`, [id, sender ?? null]);
+  }
+
+  /** Whether the replica that sent a pending row still lives (its budget heartbeat is fresh). */
+  async senderAlive(id: string): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    const rows = await this.db.query(
+      `SELECT 1 FROM ${T} o JOIN ${TABLES.appBudget} b ON b.replica_id = o.sender
+        WHERE o.id = $1::uuid AND b.heartbeat_at > now() - make_interval(secs => b.stale_after_ms::double precision / 1000)
+        LIMIT 1`,
+      [id],
+    );
+    return rows.length > 0;
   }
 
   async markFailed(id: string, error: unknown): Promise<OutboxRecord | null> {
@@ -109,6 +180,16 @@ export class OutboxRepository {
       // Only a well-formed uuid is compared with the id column; anything else would fail the cast.
       [integrationId, isUuid(idOrKey) ? idOrKey : null, idOrKey],
     );
+    return rows.length === 1 ? toOutboxRecord(rows[0]) : null;
+  }
+
+  /**
+   * The row a notify tool refers to by the id it was given: our row id only. DingTalk's keys and our
+   * idempotency keys are derivable or guessable, so they are no handle a model may use.
+   */
+  async findById(integrationId: string, id: string): Promise<OutboxRecord | null> {
+    if (!isUuid(id)) return null;
+    const rows = await this.db.query(`SELECT ${COLUMNS} FROM ${T} WHERE integration_id = $1 AND id = $2::uuid`, [integrationId, id]);
     return rows.length === 1 ? toOutboxRecord(rows[0]) : null;
   }
 

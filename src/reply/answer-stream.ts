@@ -19,6 +19,12 @@ export interface AnswerStream {
    * a separate robot message could be posted twice by a job retried after a crash mid-send.
    */
   close(outcome: AnswerOutcome, footer?: string): Promise<boolean>;
+  /**
+   * Cards only, after `close`: sets template variables that the card's callback buttons are bound
+   * to (Confirm / Reject carrying their signed links). True when the card now shows them. A card
+   * button press comes back with the presser's id, which an opened link never has.
+   */
+  showButtons?(variables: Record<string, string>): Promise<boolean>;
 }
 
 export type AnswerOutcome = 'done' | 'interrupted' | 'error';

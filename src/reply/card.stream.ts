@@ -1,7 +1,11 @@
+import { logRef } from '../http/log-value';
 import { randomUUID } from 'node:crypto';
+import { createOrAdoptCard } from '../delivery/card-delivery';
+import { cardCallbackRouteKey } from '../dingtalk/card-route-key';
+import type { StreamPacer } from '../delivery/stream-pacer';
 import { isDingTalkApiError, type DingTalkClient } from '../dingtalk/client';
 import { toCardData } from '../dingtalk/outbound';
-import { DingTalkError, isDingTalkError } from '../errors';
+import { isDingTalkError } from '../errors';
 import { t, type Language } from '../i18n';
 import type { Queryable } from '../persistence/database';
 import type { OutboxRepository } from '../persistence/outbox.repository';
@@ -28,6 +32,10 @@ export interface CardAnswerStreamDeps {
   finalizeAttempts: number;
   language: Language;
   throttle: UpdateThrottle;
+  /** The streaming budget shared by the answers of this client. */
+  pacer?: StreamPacer;
+  /** Who streams the card (this replica): a card whose owner died is finalized by another. */
+  owner: string;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   logger: ReplyLogger;
@@ -43,9 +51,13 @@ export interface CardAnswerStreamDeps {
  * interval so the card is current while the tool runs.
  *
  * Exactly one card per answer: the card is outbox row `${key}:card` with an outTrackId derived from
- * the key, so a retried job finds it and continues updating it. If a card cannot be made (template
- * unpublished, permission missing, not deliverable), the answer goes out as markdown instead, and a
- * retry that finds markdown segment 0 already sent stays with markdown.
+ * the key (`createOrAdoptCard`), so a retried job — or a create whose answer was lost, which DingTalk
+ * answers `param.cardAlreadyExist` — finds the card and continues updating it. If a card cannot be
+ * made (template unpublished, permission missing, not deliverable), the answer goes out as markdown
+ * instead, and a retry that finds markdown segment 0 already sent stays with markdown. While it
+ * streams, the row names its owner; a card whose owner died is finalized by another replica.
+ * A final update DingTalk keeps refusing for rate degrades to a markdown answer (the card is left
+ * to that sweep).
  */
 export class CardAnswerStream implements AnswerStream {
   private mode: 'pending' | 'card' | 'markdown' = 'pending';
@@ -54,6 +66,7 @@ export class CardAnswerStream implements AnswerStream {
   /** Content the card shows now; undefined when unknown (a card resumed from an earlier attempt). */
   private shown: string | undefined;
   private md?: MarkdownAnswerStream;
+  private rowId?: string;
 
   constructor(private readonly deps: CardAnswerStreamDeps) {}
 
@@ -87,11 +100,22 @@ export class CardAnswerStream implements AnswerStream {
     const { cardText, overflow } = layoutCardText(this.answer, this.deps.capBytes, t(this.deps.language, 'reply.continuedBelow'));
     // The footer belongs at the very end of the answer: with an overflow that is the last segment.
     const inCard = !!footer && overflow.trim() === '';
-    await this.finalize(inCard ? `${cardText}\n\n---\n${footer}` : cardText, outcome === 'error');
+    if ((await this.finalize(inCard ? `${cardText}\n\n---\n${footer}` : cardText, outcome === 'error')) === 'markdown') {
+      const whole = this.deps.markdown({ mention: true });
+      await whole.text(this.answer);
+      await whole.close(outcome);
+      return false;
+    }
     if (overflow.trim() === '') return inCard;
     const rest = this.deps.markdown({ mention: false });
     await rest.text(overflow);
     return rest.close(outcome, footer);
+  }
+
+  async showButtons(variables: Record<string, string>): Promise<boolean> {
+    if (this.mode !== 'card') return false;
+    await this.deps.client.updateCard({ outTrackId: this.deps.outTrackId, cardData: toCardData(variables), cardUpdateOptions: { updateCardDataByKey: true } });
+    return true;
   }
 
   /** Card text plus, while a tool runs, its status line. */
@@ -105,52 +129,59 @@ export class CardAnswerStream implements AnswerStream {
     const { outbox, db, key } = this.deps;
     const cardKey = `${key}:card`;
     const earlier = await outbox.findByKey(cardKey);
-    if (earlier && (earlier.status === 'sent' || earlier.status === 'recalled')) return this.resume();
+    if (earlier && (earlier.status === 'sent' || earlier.status === 'recalled')) return this.resume(earlier.id);
     const firstSegment = await outbox.findByKey(segmentKey(key, 0));
     if (firstSegment?.status === 'sent') return this.toMarkdown('an earlier attempt answered in markdown');
 
-    const { row, created } = await outbox.reserve(db, {
-      idempotencyKey: cardKey,
-      integrationId: this.deps.target.integrationId,
-      targetType: 'card',
-      targetId: this.deps.space.openSpaceId,
-      messageKind: 'card',
-      request: { cardTemplateId: this.deps.cardTemplateId, outTrackId: this.deps.outTrackId, openSpaceId: this.deps.space.openSpaceId },
-    });
-    if (!created && row.status === 'sent') return this.resume();
-
     const content = this.display();
+    const { space, outTrackId, cardTemplateId } = this.deps;
+    let card;
     try {
-      const res = await this.deps.client.createAndDeliverCard({
-        cardTemplateId: this.deps.cardTemplateId,
-        outTrackId: this.deps.outTrackId,
-        cardData: toCardData({ [this.deps.contentKey]: content }),
-        ...this.deps.space,
-        ...(this.deps.callbackType ? { callbackType: this.deps.callbackType } : {}),
-      });
-      const delivered = res.deliverResults.find((r) => r.success);
-      if (res.deliverResults.length > 0 && !delivered) {
-        throw new DingTalkError('dingtalk_card_undelivered', 'DingTalk created the answer card but could not deliver it to the conversation.', 422);
-      }
-      const carrierId = delivered?.carrierId;
-      await outbox.markSent(row.id, { outTrackId: this.deps.outTrackId, processQueryKey: carrierId ?? null, result: { outTrackId: this.deps.outTrackId, carrierId } });
+      card = await createOrAdoptCard(
+        db,
+        outbox,
+        {
+          idempotencyKey: cardKey,
+          integrationId: this.deps.target.integrationId,
+          targetType: 'card',
+          targetId: space.openSpaceId,
+          messageKind: 'card',
+          // What a replica finalizing an abandoned card needs (no message text).
+          request: { cardTemplateId, outTrackId, openSpaceId: space.openSpaceId, contentKey: this.deps.contentKey, language: this.deps.language },
+        },
+        this.deps.now(),
+        this.deps.client,
+        {
+          cardTemplateId,
+          outTrackId,
+          cardData: toCardData({ [this.deps.contentKey]: content }),
+          ...space,
+          ...(this.deps.callbackType ? { callbackType: this.deps.callbackType } : {}),
+          // HTTP callbacks reach us only through our registered route (and are signed for it).
+          ...(this.deps.callbackType === 'HTTP' ? { callbackRouteKey: cardCallbackRouteKey(this.deps.target.integrationId) } : {}),
+        },
+        { stream: { owner: this.deps.owner } },
+      );
     } catch (error) {
-      if (isDuplicateCard(error)) {
-        // An earlier attempt's create did land (its answer got lost): that card is ours.
-        await outbox.markSent(row.id, { outTrackId: this.deps.outTrackId, result: { outTrackId: this.deps.outTrackId } });
-        return this.resume();
-      }
-      await outbox.markFailed(row.id, error).catch(() => this.deps.logger.warn(`reply ${key}: could not record the failed card create`));
-      // Throttling, 5xx and timeouts: the card may or may not exist; the job retry sorts it out.
-      if (!isDingTalkError(error) || (isDingTalkApiError(error) && error.retryable)) throw error;
+      // Throttling, 5xx, timeouts and a create still in flight: the card may or may not exist; the
+      // job retry creates it or adopts it.
+      if (!isDingTalkError(error) || (isDingTalkApiError(error) && error.retryable) || error.code === 'delivery_in_flight') throw error;
       return this.toMarkdown(`no card (${error.code})`);
+    }
+    this.rowId = card.row.id;
+    if (card.reused || card.adopted) {
+      if (card.adopted) this.deps.logger.debug(`reply ${key}: DingTalk already had this answer's card; streaming into it`);
+      return this.resume(card.row.id);
     }
     this.mode = 'card';
     this.shown = content;
     this.deps.throttle.updated(this.deps.now());
   }
 
-  private async resume(): Promise<void> {
+  private async resume(rowId: string): Promise<void> {
+    this.rowId = rowId;
+    // Take the card over; one finalized meanwhile (its owner was gone too long) stays as it is.
+    if (!(await this.deps.outbox.startCardStream(rowId, this.deps.owner))) return this.toMarkdown('the card was already finalized as interrupted');
     this.mode = 'card';
     this.shown = undefined;
     this.deps.logger.debug(`reply ${this.deps.key}: continuing the card of an earlier attempt`);
@@ -158,7 +189,7 @@ export class CardAnswerStream implements AnswerStream {
   }
 
   private async toMarkdown(reason: string): Promise<void> {
-    this.deps.logger.warn(`reply ${this.deps.key}: answering in markdown instead of a card: ${reason}`);
+    this.deps.logger.warn(`reply ${logRef(this.deps.key)}: answering in markdown instead of a card: ${reason}`);
     this.mode = 'markdown';
     this.md = this.deps.markdown({ mention: true });
     await this.md.text(this.answer);
@@ -174,6 +205,7 @@ export class CardAnswerStream implements AnswerStream {
       if (!atBoundary) return;
       await this.deps.sleep(wait);
     }
+    this.deps.pacer?.touch(this.deps.key, this.deps.now());
     try {
       await this.stream(content, false, false);
       this.shown = content;
@@ -185,21 +217,35 @@ export class CardAnswerStream implements AnswerStream {
         this.deps.logger.debug(`reply ${this.deps.key}: card update throttled; one update per ${this.deps.throttle.intervalMs} ms from now`);
       } else {
         this.deps.throttle.updated(this.deps.now());
-        this.deps.logger.warn(`reply ${this.deps.key}: card update failed (${error.code}); the final update carries the text`);
+        this.deps.logger.warn(`reply ${logRef(this.deps.key)}: card update failed (${error.code}); the final update carries the text`);
       }
     }
   }
 
-  /** The final text must land: retried (with a growing pause) on throttling and transient errors. */
-  private async finalize(content: string, isError: boolean): Promise<void> {
+  /**
+   * The final text must land: retried (with a growing pause) on throttling and transient errors.
+   * After repeated refusal for rate, the answer goes out as markdown instead and the card is left
+   * to the sweep that finalizes abandoned cards; other errors surface (the job retries).
+   */
+  private async finalize(content: string, isError: boolean): Promise<'card' | 'markdown'> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.stream(content, true, isError);
         this.shown = content;
-        return;
+        this.deps.pacer?.leave(this.deps.key);
+        if (this.rowId) await this.deps.outbox.finishCardStream(this.rowId);
+        return 'card';
       } catch (error) {
-        const transient = isDingTalkApiError(error) && (error.retryable || error.code === 'dingtalk_api_throttled');
-        if (!transient || attempt >= this.deps.finalizeAttempts) throw error;
+        const throttled = isDingTalkApiError(error) && error.code === 'dingtalk_api_throttled';
+        const transient = isDingTalkApiError(error) && (error.retryable || throttled);
+        if (!transient) throw error;
+        if (attempt >= this.deps.finalizeAttempts) {
+          if (!throttled || !this.rowId) throw error;
+          this.deps.pacer?.leave(this.deps.key);
+          await this.deps.outbox.abandonCardStream(this.rowId);
+          this.deps.logger.warn(`reply ${this.deps.key}: DingTalk kept refusing the final card update for rate; answering in markdown`);
+          return 'markdown';
+        }
         this.deps.throttle.throttled(this.deps.now());
         await this.deps.sleep(this.deps.throttle.intervalMs);
       }
@@ -219,10 +265,4 @@ export class CardAnswerStream implements AnswerStream {
       isError,
     });
   }
-}
-
-function isDuplicateCard(error: unknown): boolean {
-  if (!isDingTalkApiError(error)) return false;
-  const code = `${error.platformCode} ${error.subCode ?? ''}`;
-  return /outTrackId/i.test(code) && /duplicat|exist/i.test(code);
 }

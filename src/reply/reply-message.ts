@@ -1,21 +1,9 @@
-import {
-  actionCardMessage,
-  markdownMessage,
-  webhookActionCard,
-  webhookMarkdown,
-  type MessageButton,
-  type RobotMessage,
-  type WebhookBody,
-} from '../dingtalk/outbound';
+import { toRobotMessage as robotForm, toWebhookBody as webhookForm, type OutgoingMessage } from '../delivery/outgoing-message';
+import type { MessageButton, RobotMessage, WebhookBody } from '../dingtalk/outbound';
 import { t, type Language } from '../i18n';
 
-/**
- * One message of a reply, independent of the route it takes. The sender turns it into a
- * sessionWebhook body or an OpenAPI msgKey/msgParam only once it knows which route works.
- */
-export type OutgoingMessage =
-  | { kind: 'markdown'; title: string; text: string }
-  | { kind: 'actionCard'; title: string; text: string; buttons: MessageButton[] };
+/** One message of a reply: the delivery's message type (the route is chosen when it is sent). */
+export type { OutgoingMessage } from '../delivery/outgoing-message';
 
 /** Who to @ in a group webhook message (the OpenAPI cannot @, fact sheet §4). */
 export interface Mention {
@@ -29,7 +17,8 @@ export function markdown(title: string, text: string): OutgoingMessage {
 }
 
 export function actionCard(title: string, text: string, buttons: MessageButton[]): OutgoingMessage {
-  return buttons.length > 0 ? { kind: 'actionCard', title, text, buttons } : markdown(title, text);
+  // Two buttons side by side, more stacked.
+  return buttons.length > 0 ? { kind: 'actionCard', title, text, buttons, horizontal: buttons.length === 2 } : markdown(title, text);
 }
 
 /**
@@ -50,19 +39,10 @@ export function titleFor(text: string, language: Language): string {
 
 /** OpenAPI form (`sampleMarkdown`, `sampleActionCard…`); the API cannot @ anyone. */
 export function toRobotMessage(message: OutgoingMessage): RobotMessage {
-  if (message.kind === 'markdown') return markdownMessage(message.title, message.text);
-  const horizontal = message.buttons.length === 2;
-  return actionCardMessage({ title: message.title, text: message.text, buttons: message.buttons, horizontal });
+  return robotForm(message);
 }
 
-/**
- * sessionWebhook form. A mention needs both the `at` list and `@userId` in the text (DingTalk only
- * highlights ids that appear in the text); it goes at the end so a leading heading still renders.
- */
+/** sessionWebhook form; a mention @s the asker at the end of the text. */
 export function toWebhookBody(message: OutgoingMessage, mention?: Mention): WebhookBody {
-  if (message.kind === 'actionCard') {
-    return webhookActionCard({ title: message.title, text: message.text, buttons: message.buttons, horizontal: message.buttons.length === 2 });
-  }
-  if (!mention) return webhookMarkdown(message.title, message.text);
-  return webhookMarkdown(message.title, `${message.text}\n\n@${mention.userId}`, { atUserIds: [mention.userId] });
+  return webhookForm(message, mention?.userId);
 }

@@ -1,3 +1,5 @@
+import { PROCESS_REPLICA_ID } from '../delivery/replica-id';
+import { WEBHOOK_EXPIRY_MARGIN_MS } from '../delivery/route.policy';
 import type { DingTalkClient } from '../dingtalk/client';
 import { MARKDOWN_CHUNK_MAX_BYTES } from '../dingtalk/outbound';
 import type { Queryable } from '../persistence/database';
@@ -46,6 +48,8 @@ export interface ReplyServiceOptions {
   markdownChunkBytes?: number;
   /** @-mention the asker on the first webhook message of a group answer. Default true. */
   mentionSenderInGroups?: boolean;
+  /** This replica, as the owner of the cards it streams. Default: the process's replica id. */
+  replicaId?: string;
 }
 
 export interface ResolvedReplyOptions {
@@ -64,6 +68,7 @@ export interface ResolvedReplyOptions {
   webhookSafetyMarginMs: number;
   markdownChunkBytes: number;
   mentionSenderInGroups: boolean;
+  replicaId: string;
   logger: ReplyLogger;
 }
 
@@ -86,9 +91,10 @@ export function resolveReplyOptions(options: ReplyServiceOptions): ResolvedReply
     cardContentKey: options.cardContentKey || 'content',
     cardMaxBytes: positive(options.cardMaxBytes, 3_000),
     cardFinalizeAttempts: Math.max(1, Math.floor(positive(options.cardFinalizeAttempts, 4))),
-    webhookSafetyMarginMs: Math.max(0, options.webhookSafetyMarginMs ?? 60_000),
+    webhookSafetyMarginMs: Math.max(0, options.webhookSafetyMarginMs ?? WEBHOOK_EXPIRY_MARGIN_MS),
     markdownChunkBytes: positive(options.markdownChunkBytes, MARKDOWN_CHUNK_MAX_BYTES),
     mentionSenderInGroups: options.mentionSenderInGroups ?? true,
+    replicaId: options.replicaId || PROCESS_REPLICA_ID,
     logger: options.logger ?? silentReplyLogger,
   };
 }

@@ -40,4 +40,6 @@ export interface ReplyPort {
   open(target: ReplyTarget, key: string): Promise<ReplySession>;
   /** One short message (not connected, session ended, expert error), idempotent by key. */
   notice(target: ReplyTarget, key: string, text: string, actions?: ReplyActions): Promise<void>;
+  /** The answer of `key` will never be finished (its job gave up): its card goes to the sweep that finalizes abandoned cards. */
+  abandon?(key: string): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { streamPacerFor } from '../delivery/stream-pacer';
 import type { DingTalkClient } from '../dingtalk/client';
 import { DingTalkError } from '../errors';
 import { normalizeLanguage, type Language } from '../i18n';
@@ -38,6 +39,7 @@ export class ReplyService implements ReplyPort {
       hosts: this.options.hosts,
       now: this.options.now,
       webhookSafetyMarginMs: this.options.webhookSafetyMarginMs,
+      replicaId: this.options.replicaId,
       logger: this.options.logger,
     });
   }
@@ -50,13 +52,19 @@ export class ReplyService implements ReplyPort {
     const markdown = ({ mention }: { mention: boolean }) =>
       new MarkdownAnswerStream({ key, send, language, chunkBytes: this.options.markdownChunkBytes, mentionFirst: mention });
     const stream: AnswerStream = this.cardStream(client, target, key, language, markdown) ?? markdown({ mention: true });
-    return new StreamingReplySession({ key, language, stream, send, logger: this.options.logger });
+    return new StreamingReplySession({ key, language, stream, send, logger: this.options.logger, group: target.conversationType === 'group' });
   }
 
   async notice(target: ReplyTarget, key: string, text: string, actions?: ReplyActions): Promise<void> {
     requireKey(key);
     const client = await this.options.client(target.integrationId);
     await this.sendFn(client, target)(key, noticeMessage(normalizeLanguage(target.language), text, actions), { mention: true });
+  }
+
+  async abandon(key: string): Promise<void> {
+    requireKey(key);
+    const card = await this.outbox.findByKey(`${key}:card`);
+    if (card) await this.outbox.abandonCardStream(card.id);
   }
 
   /** Sends into this conversation; the route state is shared by all sends of one answer. */
@@ -77,6 +85,7 @@ export class ReplyService implements ReplyPort {
     const space = cardSpaceFor(target);
     if (!cardTemplateId || !space) return undefined;
     const o = this.options;
+    const pacer = streamPacerFor(client);
     return new CardAnswerStream({
       key,
       target,
@@ -91,7 +100,9 @@ export class ReplyService implements ReplyPort {
       capBytes: o.cardMaxBytes,
       finalizeAttempts: o.cardFinalizeAttempts,
       language,
-      throttle: new UpdateThrottle(o.streamIntervalMs, o.maxStreamIntervalMs),
+      throttle: new UpdateThrottle(o.streamIntervalMs, o.maxStreamIntervalMs, (now) => pacer.intervalMs(o.streamIntervalMs, now)),
+      pacer,
+      owner: o.replicaId,
       now: o.now,
       sleep: o.sleep,
       logger: o.logger,

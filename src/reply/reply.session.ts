@@ -12,6 +12,8 @@ export interface StreamingReplySessionDeps {
   stream: AnswerStream;
   send: SendFn;
   logger: ReplyLogger;
+  /** A group conversation: Confirm / Reject go on the answer card's buttons when there is a card. */
+  group?: boolean;
 }
 
 /**
@@ -66,7 +68,18 @@ export class StreamingReplySession implements ReplySession {
     const outcome: AnswerOutcome = result.status === 'error' ? 'error' : result.status === 'interrupted' ? 'interrupted' : 'done';
     const footerShown = await this.deps.stream.close(outcome, outcome === 'done' ? endOfAnswerFooter(language, actions) : undefined);
     if (outcome === 'interrupted') {
-      await send(`${key}:interrupt`, interruptMessage(language, result.interrupt?.prompt ?? this.interruptPrompt, actions), { mention: true });
+      // In a group only the asker may answer, and only a card click says who clicked: the buttons go
+      // on the card, and the message carries no link anyone could open.
+      const onCard = this.deps.group && actions.confirmUrl && actions.rejectUrl && this.deps.stream.showButtons
+        ? await this.deps.stream.showButtons({
+            confirmActionUrl: actions.confirmUrl,
+            rejectActionUrl: actions.rejectUrl,
+            confirmTitle: t(language, 'reply.confirm'),
+            rejectTitle: t(language, 'reply.reject'),
+          })
+        : false;
+      const linkActions = onCard ? {} : actions;
+      await send(`${key}:interrupt`, interruptMessage(language, result.interrupt?.prompt ?? this.interruptPrompt, linkActions), { mention: true });
     } else if (outcome === 'error') {
       this.deps.logger.debug(`reply ${key}: run ended with an error (${result.errorCode ?? 'no code'}); telling the user`);
       await send(`${key}:error`, expertErrorMessage(language), { mention: true });

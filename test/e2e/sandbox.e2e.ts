@@ -87,3 +87,33 @@ test('chats with the demo expert in both connection modes and ends a conversatio
   await page.screenshot({ path: join(RESULTS_DIR, 'sandbox.png'), fullPage: true });
   screenshotTaken = true;
 });
+
+/** Resolves once the plugin's queue has no job waiting or running (the side panel's source). */
+async function queueIdle(): Promise<void> {
+  const deadline = Date.now() + ANSWER_TIMEOUT_MS;
+  for (;;) {
+    const state = (await (await fetch(`${sandbox!.url}/sandbox/api/state`)).json()) as { queue: Array<{ status: string; count: number }> };
+    if (!state.queue.some((row) => (row.status === 'queued' || row.status === 'running') && row.count > 0)) return;
+    if (Date.now() > deadline) throw new Error('the plugin queue did not become idle');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+test('in a group, Confirm on the card counts only when the asker clicks it', async () => {
+  await page.getByTestId('user-stream-group').selectOption('sandbox.bob');
+  await send('stream-group', '/confirm send the weekly report');
+  const confirm = page.getByTestId('window-stream-group').getByTestId('card-button').filter({ hasText: 'Confirm' }).last();
+  await confirm.waitFor({ timeout: ANSWER_TIMEOUT_MS });
+
+  // Carol is in the group and sees the card, but the run is Bob's.
+  await page.getByTestId('user-stream-group').selectOption('sandbox.carol');
+  await confirm.click();
+  await page.getByTestId('window-stream-group').locator('[data-testid="card-button"][title="clicked as sandbox.carol"]').waitFor({ timeout: ANSWER_TIMEOUT_MS });
+  await queueIdle();
+  expect(await botBubble('stream-group', 'Confirmed').count()).toBe(0);
+
+  await page.getByTestId('user-stream-group').selectOption('sandbox.bob');
+  await confirm.click();
+  await botBubble('stream-group', 'Confirmed: send the weekly report').first().waitFor({ timeout: ANSWER_TIMEOUT_MS });
+});
+

@@ -7,6 +7,16 @@ import { asObject, bad, checkCardParamMap, checkRobotCode } from './validation';
  * Interactive cards (fact sheet §5a): createAndDeliver, update (PUT /v1.0/card/instances) and
  * AI-card streaming (PUT /v1.0/card/streaming). A card is one message record keyed by outTrackId;
  * its `content` is `{cardTemplateId, cardParamMap, privateData, callbackType, callbackRouteKey, stream}`.
+ *
+ * Error codes are the documented ones where a doc names one:
+ *  - createAndDeliver, error table of https://open.dingtalk.com/document/development/create-and-deliver-cards:
+ *    `param.cardAlreadyExist` (an outTrackId that exists), `param.openSpaceModelInvalid` (open space
+ *    model missing or malformed — the doc marks it optional, but every official sample sends one, so
+ *    the simulator takes the harder case and requires it), `param.invalid`;
+ *  - streaming, error table of https://open.dingtalk.com/document/development/api-streamingupdate:
+ *    `param.stream.keyEmpty`, `param.stream.contentEmpty`, `param.stream.guidEmpty`,
+ *    `param.stream.outTrackId` (card not found).
+ * Codes no doc names (template id, outTrackId length, card not found on update) are the simulator's choice.
  */
 
 interface CardContent {
@@ -40,7 +50,9 @@ export function registerCardRoutes(ctx: SimContext): void {
       const outTrackId = body.outTrackId;
       if (typeof outTrackId !== 'string' || outTrackId === '') return bad('invalidParameter.outTrackId.empty', 'outTrackId不能为空').error;
       if (outTrackId.length > 100) return bad('invalidParameter.outTrackId.tooLong', 'outTrackId长度不能超过100').error;
-      if (ctx.messages.byOutTrackId(outTrackId)) return bad('invalidParameter.outTrackId.duplicate', 'outTrackId已存在').error;
+      // Create-and-deliver document, error table: a second create with the same outTrackId is
+      // answered HTTP 400 `param.cardAlreadyExist` (the card stays as it is).
+      if (ctx.messages.byOutTrackId(outTrackId)) return bad('param.cardAlreadyExist', '卡片已存在').error;
       const params = checkCardParamMap(body.cardData);
       if (!params.ok) return params.error;
       const spaces = parseSpaces(body.openSpaceId);
@@ -52,6 +64,13 @@ export function registerCardRoutes(ctx: SimContext): void {
         if (!model) continue;
         const deliver = body[model];
         if (!deliver || typeof deliver !== 'object') return bad(`invalidParameter.${model}.empty`, `${model}不能为空`).error;
+        // Every official sample sends the space's open space model and the error table lists
+        // `param.openSpaceModelInvalid`: treated as required (the harder case).
+        const spaceModel = body[space.spaceType === 'IM_GROUP' ? 'imGroupOpenSpaceModel' : 'imRobotOpenSpaceModel'];
+        // The doc: `supportForward` is required whenever the space model object is used.
+        if (!spaceModel || typeof spaceModel !== 'object' || typeof asObject(spaceModel).supportForward !== 'boolean') {
+          return bad('param.openSpaceModelInvalid', '错误的场域属性模型').error;
+        }
         const code = asObject(deliver).robotCode;
         const mentioned = asObject(deliver).atUserIds;
         if (model === 'imGroupOpenDeliverModel' && mentioned !== undefined) {
@@ -122,10 +141,10 @@ export function registerCardRoutes(ctx: SimContext): void {
     (req) => {
       const body = asObject(req.body);
       const card = findCard(ctx, body.outTrackId);
-      if (!card) return bad('resource.not.found', '卡片实例不存在').error;
-      if (typeof body.guid !== 'string' || body.guid === '') return bad('invalidParameter.guid.empty', 'guid不能为空').error;
-      if (typeof body.key !== 'string' || body.key === '') return bad('invalidParameter.key.empty', 'key不能为空').error;
-      if (typeof body.content !== 'string') return bad('invalidParameter.content.invalid', 'content必须是字符串').error;
+      if (!card) return bad('param.stream.outTrackId', 'card is not exist').error;
+      if (typeof body.guid !== 'string' || body.guid === '') return bad('param.stream.guidEmpty', 'param.stream.guidEmpty').error;
+      if (typeof body.key !== 'string' || body.key === '') return bad('param.stream.keyEmpty', 'param.stream.keyEmpty').error;
+      if (typeof body.content !== 'string' || body.content === '') return bad('param.stream.contentEmpty', 'param.stream.contentEmpty').error;
       const current = card.content as CardContent;
       // guid is DingTalk's idempotency key: a repeated chunk changes nothing.
       if (current.stream?.guids.includes(body.guid)) return ok({ success: true, result: true });

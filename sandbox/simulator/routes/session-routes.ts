@@ -1,5 +1,5 @@
 import type { SimContext } from '../context';
-import { oldError, oldOk } from '../error-bodies';
+import { oldError, oldOk, throttled } from '../error-bodies';
 import { asObject } from './validation';
 
 /**
@@ -19,6 +19,8 @@ export function registerSessionRoutes(ctx: SimContext): void {
       const session = ctx.sessions.get(req.query.session ?? '');
       if (!session) return oldError(300001, 'session.notExisted: 会话不存在', { sub_code: 'session.notExisted' });
       if (session.expiresAt <= ctx.clock.now()) return oldError(300001, 'session.expired: 会话已过期', { sub_code: 'session.expired' });
+      // Its own budget, never the OpenAPI one (see FaultSpec.sessionWebhookPerSecond).
+      if (!ctx.faults.admitSessionWebhook(session.clientId)) return throttled('old');
       const body = asObject(req.body);
       const msgtype = body.msgtype;
       if (typeof msgtype !== 'string' || !WEBHOOK_TYPES.has(msgtype)) return oldError(40035, '不合法的参数: msgtype');

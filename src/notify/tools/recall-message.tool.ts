@@ -1,9 +1,9 @@
 import { DynamicStructuredTool } from '@langchain/core/tools';
 import { z } from 'zod';
-import { findMessage, recallRows } from '../message-ops';
+import { assertInScope, findMessage, recallRows } from '../message-ops';
 import { notifyError } from '../notify-errors';
 import { LEGACY_RECALL_ARGS, normalizeRecallArgs } from './legacy-args';
-import { deliveryFor, integrationIdFor, runNotifyTool, type NotifyToolkit } from './tool-runtime';
+import { deliveryFor, integrationIdFor, messageScopesFor, runNotifyTool, type NotifyToolkit } from './tool-runtime';
 
 export const RECALL_MESSAGE_TOOL = 'dingtalk_recall_message';
 
@@ -25,6 +25,8 @@ export function recallMessageTool(toolkit: NotifyToolkit): DynamicStructuredTool
         const args = normalizeRecallArgs(input);
         const delivery = await deliveryFor(toolkit, integrationIdFor(toolkit, scope));
         const rows = await findMessage(delivery, args.message_id);
+        const scopes = messageScopesFor(toolkit, scope);
+        if (scopes) assertInScope(rows, scopes, scope.runContext?.conversationId);
         const outcome = await recallRows(delivery, rows);
         if (outcome.recalled.length === 0) {
           throw notifyError('notify_recall_failed', `The message was not recalled. ${outcome.failed[0]?.reason ?? ''}`.trim());

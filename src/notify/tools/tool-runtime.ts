@@ -2,6 +2,7 @@ import { ToolMessage } from '@langchain/core/messages';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import { Command } from '@langchain/langgraph';
 import { readRunContext, type DingTalkRunContext } from '../dingtalk-run-context';
+import { resolveRecipient, type NotifyRecipient } from '../recipient.resolver';
 import { NotifyDelivery } from '../notify-delivery';
 import type { NotifyDeps } from '../notify-deps';
 import { describeFailure, notifyError } from '../notify-errors';
@@ -51,6 +52,27 @@ export function integrationIdFor(toolkit: NotifyToolkit, scope: ToolCallScope): 
     throw notifyError('notify_integration_missing', 'No DingTalk integration is selected on the DingTalk notify middleware, and this run did not come from DingTalk. Ask the builder to pick the integration.');
   }
   return id;
+}
+
+/**
+ * Whose messages update/recall may touch in this call: the run's own conversation and the
+ * middleware's configured recipient; `undefined` when the builder lets the model pick recipients.
+ */
+export function messageScopesFor(toolkit: NotifyToolkit, scope: ToolCallScope): NotifyRecipient[] | undefined {
+  if (toolkit.options.allowToolRecipients) return undefined;
+  const scopes: NotifyRecipient[] = [];
+  const attempts = [
+    () => resolveRecipient({ options: toolkit.options, runContext: scope.runContext, state: scope.state }).recipient,
+    () => resolveRecipient({ options: toolkit.options, state: scope.state }).recipient,
+  ];
+  for (const attempt of attempts) {
+    try {
+      scopes.push(attempt());
+    } catch {
+      // no such scope in this run (not from DingTalk, or no configured recipient)
+    }
+  }
+  return scopes;
 }
 
 export async function deliveryFor(toolkit: NotifyToolkit, integrationId: string): Promise<NotifyDelivery> {

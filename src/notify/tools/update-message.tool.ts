@@ -1,10 +1,10 @@
 import { DynamicStructuredTool } from '@langchain/core/tools';
 import { z } from 'zod';
-import { findMessage, recallRows, recipientOf, replacementParts, updateCardInPlace } from '../message-ops';
+import { assertInScope, findMessage, recallRows, recipientOf, replacementParts, updateCardInPlace } from '../message-ops';
 import { resolveRecipient } from '../recipient.resolver';
 import { toolIdempotencyKey } from '../run-state';
 import { LEGACY_UPDATE_ARGS, normalizeUpdateArgs } from './legacy-args';
-import { deliveryFor, integrationIdFor, runNotifyTool, type NotifyToolkit } from './tool-runtime';
+import { deliveryFor, integrationIdFor, messageScopesFor, runNotifyTool, type NotifyToolkit } from './tool-runtime';
 import { describeSent } from './tool-schema';
 
 export const UPDATE_MESSAGE_TOOL = 'dingtalk_update_message';
@@ -34,6 +34,8 @@ export function updateMessageTool(toolkit: NotifyToolkit): DynamicStructuredTool
         const args = normalizeUpdateArgs(input);
         const delivery = await deliveryFor(toolkit, integrationIdFor(toolkit, scope));
         const rows = await findMessage(delivery, args.message_id);
+        const scopes = messageScopesFor(toolkit, scope);
+        if (scopes) assertInScope(rows, scopes, scope.runContext?.conversationId);
         const first = rows[0];
         if (first.outTrackId) {
           const data: Record<string, unknown> = { ...(args.cardData ?? {}), ...(args.title?.trim() ? { title: args.title } : {}), ...(args.text?.trim() ? { content: args.text } : {}) };

@@ -66,22 +66,26 @@ describe('stopping a running answer', () => {
     expect(fake.runs().length).toBe(before + 1);
   });
 
-  it('End conversation during a run cancels it too; opening the link twice changes nothing more', async () => {
+  it('End conversation during a run cancels it too; pressing it twice changes nothing more', async () => {
     const user = 'staff-stop-end';
     const before = fake.runs().length;
     await say(user, 'please /hang');
     await waitFor(() => JSON.stringify(cardOf(user)?.content ?? '').includes('Thinking'), 'the answer card to start streaming');
     const conversationId = stack.http.driver.robotMessage({ conversationType: 'private', senderStaffId: user }).conversationId as string;
+    const sessionKey = `${stack.http.id}:${conversationId}:${user}`;
+    const [binding] = await stack.host.hostDataSource.query(`SELECT thread_id FROM plugin_dingtalk_conversation_binding WHERE session_key = $1`, [sessionKey]);
     const link = buildActionLink(
       stack.host.url,
-      { integrationId: stack.http.id, sessionKey: `${stack.http.id}:${conversationId}:${user}`, action: 'dingtalk:end', expiresAt: Date.now() + 60_000 },
+      { integrationId: stack.http.id, sessionKey, threadId: binding.thread_id, action: 'dingtalk:end', expiresAt: Date.now() + 60_000 },
       actionLinkSecret(HTTP_APP.clientSecret),
     );
-    expect((await fetch(link)).status).toBe(200);
+    // Opening the link shows a page; its button posts the action.
+    expect((await fetch(link, { method: 'POST' })).status).toBe(200);
     await waitFor(() => fake.runs()[before]?.outcome === 'aborted', 'the threads API to see the run cancelled');
     await settled();
     expect(JSON.stringify(cardOf(user)!.content)).toContain('已停止');
-    expect((await fetch(link)).status).toBe(200);
+    // Single-use: the second press is refused, and nothing more happens.
+    expect((await fetch(link, { method: 'POST' })).status).toBe(409);
     await settled();
     expect(fake.runs().length).toBe(before + 1);
   });

@@ -286,6 +286,7 @@ describe('typed API methods', () => {
       callbackType: 'STREAM',
       openSpaceId: 'dtv1.card//IM_GROUP.cidG1',
       imGroupOpenDeliverModel: {},
+      imGroupOpenSpaceModel: { supportForward: true },
     });
     expect(created.outTrackId).toBe('card-1');
     expect(created.deliverResults[0]).toMatchObject({ spaceType: 'IM_GROUP', spaceId: 'cidG1', success: true });

@@ -126,6 +126,8 @@ beforeAll(async () => {
   gatewayUrl = `${baseUrl}/v1.0/gateway/connections/open`;
 });
 
+afterEach(() => gateway.setRedelivery('none'));
+
 afterAll(async () => {
   await Promise.all(live.map((c) => c.stop()));
   await gateway.close();
@@ -286,6 +288,8 @@ describe('DingTalkStreamConnection against the simulated gateway', () => {
   });
 
   it('reconnects after the socket is dropped and delivers a message pushed while disconnected', async () => {
+    // Only a gateway that pushes again (the SDK's claim) keeps a message pushed with no connection open.
+    gateway.setRedelivery('sdk-60s');
     const app = newApp();
     const seen: string[] = [];
     const connection = connect(app, { onRobotMessage: async (_d, meta) => void seen.push(meta.messageId) });
@@ -308,6 +312,7 @@ describe('DingTalkStreamConnection against the simulated gateway', () => {
   });
 
   it('opens the new connection on a SYSTEM disconnect before the old one closes, losing nothing', async () => {
+    gateway.setRedelivery('sdk-60s');
     const app = newApp();
     const seen: string[] = [];
     const firstEntered = deferred();

@@ -80,8 +80,9 @@ describe('Test button: POST /api/integration/test', () => {
     expect(warnings.find((w) => w.includes('qyapi_robot_sendmsg'))).toMatch(/Forbidden\.AccessDenied/);
     expect(warnings.find((w) => w.includes('qyapi_get_department_list'))).toMatch(/88\/60011/);
     expect(warnings.some((w) => w.includes('Card.Instance.Write'))).toBe(false);
-    // A card template in HTTP mode without the card callback apiSecret: the route is named.
-    expect(warnings.some((w) => w.startsWith('Card callback route'))).toBe(true);
+    // HTTP mode: the plugin registered its own card callback route with DingTalk, so no warning.
+    expect(warnings.some((w) => w.startsWith('Card callback route'))).toBe(false);
+    expect(body.cardCallback).toMatchObject({ routeKey: expect.stringMatching(/^xpert_dingtalk_/) });
   });
 
   it("names a robot code that is not this app's robot", async () => {

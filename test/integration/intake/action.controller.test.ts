@@ -1,11 +1,13 @@
 import { actionLinkSecret, buildActionLink } from '../../../src/intake/action-link';
+import { PluginDatabase } from '../../../src/core/plugin-database.service';
+import { ConversationBindingRepository } from '../../../src/persistence';
 import { intakeCounts } from '../../support/counts';
 import { HTTP_APP, startPluginHost, type PluginHost } from '../../support/plugin-host';
 
 let stack: PluginHost;
 
 beforeAll(async () => {
-  stack = await startPluginHost({ withStream: false });
+  stack = await startPluginHost({ withStream: false, pluginConfig: { worker: { enabled: false } } });
 });
 
 afterAll(async () => {
@@ -16,14 +18,20 @@ const link = (patch: Record<string, unknown> = {}) =>
   buildActionLink(stack.host.url, { integrationId: stack.http.id, sessionKey: `${stack.http.id}:cid1:user1`, action: 'dingtalk:end', expiresAt: Date.now() + 60_000, ...patch }, actionLinkSecret(HTTP_APP.clientSecret));
 
 describe('GET /api/dingtalk/action', () => {
-  it('queues an end-session job once per link and answers a localized page', async () => {
-    const url = link();
+  it('shows a page on GET and queues an end-session job once per link on POST, answering a localized page', async () => {
+    const db = await (stack.host.get(PluginDatabase) as PluginDatabase).open();
+    const binding = await new ConversationBindingRepository(db).start(`${stack.http.id}:cid1:user1`, { integrationId: stack.http.id, conversationId: 'cid1', senderId: 'user1', xpertId: 'x' });
+    const url = link({ threadId: binding.threadId });
     const before = await intakeCounts(stack.host.hostDataSource);
-    const first = await fetch(url);
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<form method="post"');
+    expect(await intakeCounts(stack.host.hostDataSource)).toEqual(before);
+    const first = await fetch(url, { method: 'POST' });
     expect(first.status).toBe(200);
     expect(first.headers.get('content-type')).toContain('text/html');
     expect(await first.text()).toContain('会话已结束');
-    expect((await fetch(url)).status).toBe(200);
+    expect((await fetch(url, { method: 'POST' })).status).toBe(409);
     expect(await intakeCounts(stack.host.hostDataSource)).toEqual({ inbox: before.inbox + 1, jobs: before.jobs + 1 });
     const [job] = await stack.host.hostDataSource.query("SELECT kind, session_key FROM plugin_dingtalk_handoff ORDER BY seq DESC LIMIT 1");
     expect(job).toEqual({ kind: 'end_session', session_key: `${stack.http.id}:cid1:user1` });

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createCallbackCipher, signRobotRequest } from '../../../src/dingtalk/crypto';
+import { IntakeSpool } from '../../../src/intake/spool-file';
 import { CaptureLogger } from '../../support/capture-logger';
+import { waitFor } from '../../support/wait-for';
 import { intakeCounts } from '../../support/counts';
 import { HTTP_APP, startPluginHost, type PluginHost } from '../../support/plugin-host';
 
@@ -135,10 +137,10 @@ describe('encrypted event callbacks', () => {
     await expectRefused(() => driver().postEvent(stack.http.webhookUrl, { EventType: 'chat_add_member', eventId: 'forged' }, { signature: 'a'.repeat(40) }), 401, 'dingtalk_signature_invalid');
   });
 
-  it('refuses an event encrypted for another app (owner key) (P1)', async () => {
+  it('refuses an event encrypted for another app (owner key), with the one answer of the event path (P1)', async () => {
     const other = createCallbackCipher({ token: HTTP_APP.callbackToken, aesKey: HTTP_APP.callbackAesKey, ownerKey: 'another-app-key' });
     const signed = other.encrypt(JSON.stringify({ EventType: 'chat_add_member', eventId: 'other' }));
-    await expectRefused(() => post(`/api/dingtalk/webhook/${stack.http.id}?${new URLSearchParams({ signature: signed.signature, timestamp: signed.timestamp, nonce: signed.nonce })}`, JSON.stringify({ encrypt: signed.encrypt })), 401, 'dingtalk_owner_key_mismatch');
+    await expectRefused(() => post(`/api/dingtalk/webhook/${stack.http.id}?${new URLSearchParams({ signature: signed.signature, timestamp: signed.timestamp, nonce: signed.nonce })}`, JSON.stringify({ encrypt: signed.encrypt })), 400, 'dingtalk_event_rejected');
   });
 
   it.each([
@@ -146,7 +148,7 @@ describe('encrypted event callbacks', () => {
     ['seconds', () => String(Math.floor(Date.now() / 1000) - 2 * 3600)],
   ])('refuses a correctly signed event whose timestamp (%s) is stale (P2)', async (_unit, stamp) => {
     const signed = cipher().encrypt(JSON.stringify({ EventType: 'chat_add_member', eventId: `stale-${randomUUID()}` }), { timestamp: stamp() });
-    await expectRefused(() => post(`/api/dingtalk/webhook/${stack.http.id}?${new URLSearchParams({ msg_signature: signed.signature, timeStamp: signed.timestamp, nonce: signed.nonce })}`, JSON.stringify({ encrypt: signed.encrypt })), 401, 'dingtalk_request_stale');
+    await expectRefused(() => post(`/api/dingtalk/webhook/${stack.http.id}?${new URLSearchParams({ msg_signature: signed.signature, timeStamp: signed.timestamp, nonce: signed.nonce })}`, JSON.stringify({ encrypt: signed.encrypt })), 400, 'dingtalk_event_rejected');
   });
 
   it('refuses an oversized encrypted body with 413 (P5)', async () => {
@@ -158,7 +160,7 @@ describe('encrypted event callbacks', () => {
     const timestamp = String(Date.now());
     const encrypt = 'not base64 at all!!';
     const signature = cipher().sign(timestamp, 'nonce123', encrypt);
-    await expectRefused(() => post(eventUrl({ signature, timestamp, nonce: 'nonce123' }).replace(stack.host.url, ''), JSON.stringify({ encrypt })), 400, 'dingtalk_decrypt_failed');
+    await expectRefused(() => post(eventUrl({ signature, timestamp, nonce: 'nonce123' }).replace(stack.host.url, ''), JSON.stringify({ encrypt })), 400, 'dingtalk_event_rejected');
   });
 });
 
@@ -197,18 +199,21 @@ describe('routing of the webhook URL', () => {
 });
 
 describe('stored before acked (P7)', () => {
-  it('answers non-2xx and keeps nothing when the write fails', async () => {
+  it('answers 200 once the event is spooled when the write fails, and stores it once the database answers', async () => {
     const ds = stack.host.hostDataSource;
+    const spool = stack.host.get(IntakeSpool);
+    const message = privateMessage();
+    const before = await counts();
     await ds.query('ALTER TABLE plugin_dingtalk_handoff RENAME TO plugin_dingtalk_handoff_away');
     try {
-      const before = await ds.query('SELECT count(*)::int AS n FROM plugin_dingtalk_inbox');
-      const response = await driver().postRobotMessage(stack.http.webhookUrl, privateMessage());
-      expect(response.status).toBe(503);
-      expect((response.body as any).code).toBe('dingtalk_intake_unavailable');
-      expect(await ds.query('SELECT count(*)::int AS n FROM plugin_dingtalk_inbox')).toEqual(before);
+      expect(await driver().postRobotMessage(stack.http.webhookUrl, message)).toEqual({ status: 200, body: { msgtype: 'empty' } });
+      expect(spool.status().depth).toBe(1);
+      expect(await ds.query('SELECT count(*)::int AS n FROM plugin_dingtalk_inbox')).toEqual([{ n: before.inbox }]);
     } finally {
       await ds.query('ALTER TABLE plugin_dingtalk_handoff_away RENAME TO plugin_dingtalk_handoff');
     }
+    await waitFor(() => spool.status().depth === 0, 'the spool to drain');
+    expect(await counts()).toEqual({ inbox: before.inbox + 1, jobs: before.jobs + 1 });
   });
 });
 

@@ -62,9 +62,11 @@ describe('the dingtalk integration provider in a 3.7-like host', () => {
     const body = JSON.parse(text);
     expect(body.webhookUrl).toBe(`${stack.host.url}/api/dingtalk/webhook/${stack.http.id}`);
     expect(body.options.clientId).toBe(HTTP_APP.clientId);
-    expect(body.checks).toMatchObject({ credentials: 'ok', mode: 'http' });
+    expect(body.checks).toMatchObject({ credentials: 'ok', mode: 'http', cardCallback: { routeKey: expect.any(String), callbackUrl: body.webhookUrl, secret: 'generated' } });
     for (const secret of secrets) expect(text).not.toContain(secret);
-    expect(stack.simulator.calls({ path: '/v1.0/oauth2/accessToken' })).toHaveLength(1);
+    // One token for the credential check (a fresh client), one for the app's shared client that registers the card route.
+    expect(stack.simulator.calls({ path: '/v1.0/oauth2/accessToken' }).length).toBeLessThanOrEqual(2);
+    expect(stack.simulator.calls({ path: '/v1.0/card/callbacks/register' })).toHaveLength(1);
   });
 
   it('answers 400 with an actionable code for credentials DingTalk rejects, and echoes no secret', async () => {

@@ -27,8 +27,12 @@ it('an action button press comes back through the action route as a dingtalk:car
   const link = new URL((message.content as { singleURL: string }).singleURL);
   expect(link.origin).toBe('https://xpert.example.com');
 
-  // DingTalk opens the link in a browser; here it goes straight to the host.
-  const response = await fetch(`${stack.host.url}${link.pathname}${link.search}`);
+  // DingTalk opens the link in a browser; here it goes straight to the host. The GET only shows the
+  // button; pressing it POSTs.
+  const page = await fetch(`${stack.host.url}${link.pathname}${link.search}`);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('<form method="post"');
+  const response = await fetch(`${stack.host.url}${link.pathname}${link.search}`, { method: 'POST' });
   expect(response.status).toBe(200);
   const db = stack.host.get(PluginDatabase).db;
   const jobs = await db.query<{ kind: string; payload: any; session_key: string }>(`SELECT kind, payload, session_key FROM plugin_dingtalk_handoff`);

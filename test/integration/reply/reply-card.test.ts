@@ -1,3 +1,4 @@
+import { DingTalkClient } from '../../../src/dingtalk/client';
 import type { ExpertStreamEvent } from '../../../src/runner/expert-runner.port';
 import type { ReplyService, ReplySession, ReplyTarget } from '../../../src/reply';
 import { outTrackIdFor } from '../../../src/reply';
@@ -40,6 +41,11 @@ async function run(service: ReplyService, target: ReplyTarget, key: string, text
   const session = await service.open(target, key);
   await feed(session, deltas(text, Math.ceil(text.length / 6)), stepMs);
   await session.finish({ text, status: 'idle' }, {});
+}
+
+/** Waits until the simulator answered every call it received (injected latency outlives client timeouts). */
+async function allAnswered(): Promise<void> {
+  for (let i = 0; i < 200 && world.sim.calls().some((c) => c.status === undefined); i++) await new Promise((r) => setTimeout(r, 20));
 }
 
 function cards(): SimMessage[] {
@@ -130,6 +136,20 @@ it('retries the final update when it is throttled, so the complete text lands', 
   expect((cards()[0].content as { stream: { finalized: boolean } }).stream.finalized).toBe(true);
 });
 
+it('after repeated refusal of the final update for rate, the answer goes out as markdown and the card is left to the sweep', async () => {
+  const target = world.target('private');
+  const session = await cardService({ cardFinalizeAttempts: 2 }).open(target, 'card-final-refused');
+  await feed(session, deltas(TEXT, 30), 1000);
+  world.sim.faults.set({ throttle: { path: STREAM, times: 1000 } });
+  await session.finish({ text: TEXT, status: 'idle' }, {});
+  const markdown = world.sim.messages().filter((m) => m.kind !== 'card');
+  expect(markdown.map(textOf).join('')).toBe(TEXT);
+  expect((cards()[0].content as { stream?: { finalized: boolean } }).stream?.finalized ?? false).toBe(false);
+  // No owner any more: the abandoned-card sweep finalizes it once DingTalk lets it.
+  const [row] = await world.database.db.query(`SELECT card_stream, stream_owner FROM plugin_dingtalk_outbox WHERE idempotency_key = 'card-final-refused:card'`);
+  expect(row).toEqual({ card_stream: 'streaming', stream_owner: null });
+});
+
 it('shows a status line while a tool runs (waiting out the interval), and drops it at the end', async () => {
   const target = world.target('group');
   const session = await cardService().open(target, 'card-tool');
@@ -169,11 +189,42 @@ describe('retries (P15)', () => {
   it('adopts the card when the earlier create landed but its answer was lost', async () => {
     const target = world.target('group');
     await run(cardService(), target, 'card-lost', 'First.');
-    await world.database.db.query(`UPDATE plugin_dingtalk_outbox SET status = 'pending' WHERE idempotency_key = 'card-lost:card'`);
+    // The first attempt died before recording DingTalk's answer, longer ago than any send takes.
+    await world.database.db.query(`UPDATE plugin_dingtalk_outbox SET status = 'pending', updated_at = now() - interval '10 minutes' WHERE idempotency_key = 'card-lost:card'`);
     await run(cardService(), target, 'card-lost', 'Second, complete.');
-    expect(world.sim.calls({ path: CREATE }).map((c) => c.errorCode)).toEqual([undefined, 'invalidParameter.outTrackId.duplicate']);
+    expect(world.sim.calls({ path: CREATE }).map((c) => c.errorCode)).toEqual([undefined, 'param.cardAlreadyExist']);
     expect(cards()).toHaveLength(1);
     expect(textOf(cards()[0])).toBe('Second, complete.');
+  });
+
+  it('a create DingTalk performed but answered after the client timeout: the answer streams into that one card, no markdown', async () => {
+    const target = world.target('group');
+    // The card is created at once; its answer leaves long after this client stopped waiting.
+    world.sim.faults.set({ lateAnswer: { path: CREATE, ms: 2000 } });
+    const impatient = () => new DingTalkClient({ ...APP, apiBaseUrl: world.sim.baseUrl, oapiBaseUrl: world.sim.baseUrl, timeoutMs: 300, retryBaseMs: 1, retryMaxMs: 4, rateLimit: { perSecond: 0 } });
+    await run(cardService({ client: impatient }), target, 'card-late', TEXT);
+    expect(world.sim.calls({ path: CREATE }).map((c) => c.errorCode)).toEqual([undefined, 'param.cardAlreadyExist']);
+    expect(cards()).toHaveLength(1);
+    expect(world.sim.messages()).toHaveLength(1); // no markdown duplicate
+    expect(textOf(cards()[0])).toBe(TEXT);
+    expect((cards()[0].content as any).stream).toMatchObject({ finalized: true, error: false });
+  });
+
+  it('a create that timed out although DingTalk made the card: the retry streams the answer into that card, no markdown', async () => {
+    const target = world.target('group');
+    const impatient = () =>
+      new DingTalkClient({ ...APP, apiBaseUrl: world.sim.baseUrl, oapiBaseUrl: world.sim.baseUrl, timeoutMs: 300, maxRetries: 1, retryBaseMs: 1, retryMaxMs: 4, rateLimit: { perSecond: 0 } });
+    // DingTalk creates the card, but only answers after the client gave up (both attempts).
+    world.sim.faults.set({ latencyMs: 700, latencyPath: CREATE });
+    await expect(run(cardService({ client: impatient }), target, 'card-slow', 'The whole answer.')).rejects.toMatchObject({ code: 'dingtalk_timeout' });
+    await allAnswered();
+    expect(cards()).toHaveLength(1);
+    world.sim.faults.clear();
+    await run(cardService(), target, 'card-slow', 'The whole answer.');
+    expect(world.sim.calls({ path: CREATE }).pop()?.errorCode).toBe('param.cardAlreadyExist');
+    expect(world.sim.messages()).toHaveLength(1); // the one card, no markdown duplicate
+    expect(textOf(cards()[0])).toBe('The whole answer.');
+    expect((cards()[0].content as { stream: { finalized: boolean; error: boolean } }).stream).toMatchObject({ finalized: true, error: false });
   });
 
   it('answers in markdown when no card can be made, and a retry stays with markdown', async () => {
@@ -212,7 +263,21 @@ describe('closing messages in card mode', () => {
     expect(all.every((m) => (m.content as { msgtype?: string }).msgtype !== 'actionCard')).toBe(true);
   });
 
-  it('interrupt: the card is finalized, then Confirm / Reject links follow', async () => {
+  it('interrupt in a private chat: the card is finalized, then Confirm / Reject links follow', async () => {
+    const target = world.target('private');
+    const session = await cardService().open(target, 'card-int-p');
+    await feed(session, [{ type: 'text', delta: 'I will send the email.' }], 1000);
+    await session.finish(
+      { text: 'I will send the email.', status: 'interrupted', interrupt: { operation: {}, prompt: 'send_email {"to":"a@b.c"}' } },
+      { confirmUrl: 'https://x.example.com/c', rejectUrl: 'https://x.example.com/r' },
+    );
+    const [card, prompt] = world.sim.messages();
+    expect(textOf(card)).toBe('I will send the email.');
+    expect(JSON.stringify(prompt.content)).toContain('https://x.example.com/c');
+    expect(JSON.stringify(prompt.content)).toContain('https://x.example.com/r');
+  });
+
+  it('interrupt in a group: Confirm / Reject go on the card’s buttons (a click names the clicker); the prompt carries no link', async () => {
     const target = world.target('group');
     const session = await cardService().open(target, 'card-int');
     await feed(session, [{ type: 'text', delta: 'I will send the email.' }], 1000);
@@ -223,16 +288,14 @@ describe('closing messages in card mode', () => {
     );
     const [card, prompt] = world.sim.messages();
     expect(textOf(card)).toBe('I will send the email.');
-    expect(prompt.content).toMatchObject({
-      msgtype: 'actionCard',
-      actionCard: {
-        text: 'The expert needs your confirmation to continue:\n\nsend_email {"to":"a@b.c"}',
-        btns: [
-          { title: 'Confirm', actionURL: 'https://x.example.com/c' },
-          { title: 'Reject', actionURL: 'https://x.example.com/r' },
-        ],
-      },
+    expect((card.content as { cardParamMap: Record<string, string> }).cardParamMap).toMatchObject({
+      confirmActionUrl: 'https://x.example.com/c',
+      rejectActionUrl: 'https://x.example.com/r',
+      confirmTitle: 'Confirm',
+      rejectTitle: 'Reject',
     });
+    expect(JSON.stringify(prompt.content)).toContain('send_email');
+    expect(JSON.stringify(prompt.content)).not.toContain('x.example.com');
   });
 
   it('error: the card shows the error state and a localized apology follows', async () => {

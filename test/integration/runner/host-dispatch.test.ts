@@ -129,8 +129,11 @@ it('maps an interrupt to Confirm / Reject, and a Confirm resumes the same Xpert 
   expect(buttons.map((button) => button.title)).toEqual([t('zh-Hans', 'reply.confirm'), t('zh-Hans', 'reply.reject')]);
   const confirm = new URL(buttons[0].actionURL);
 
-  // DingTalk opens the link in a browser; here it goes straight to the host.
-  expect((await fetch(`${stack.host.url}${confirm!.pathname}${confirm!.search}`)).status).toBe(200);
+  // DingTalk opens the link in a browser: the GET only shows a page, and its button POSTs.
+  const link = `${stack.host.url}${confirm.pathname}${confirm.search}`;
+  expect((await fetch(link)).status).toBe(200);
+  expect(queue().dispatched().length).toBe(before + 1);
+  expect((await fetch(link, { method: 'POST' })).status).toBe(200);
   await waitFor(() => answersContaining('Confirmed: the quarterly report').length > 0, 'the resumed answer', 20000);
   await queue().idle();
   const [asked, resumed] = queue().dispatched().slice(before);

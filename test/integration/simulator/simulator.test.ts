@@ -136,8 +136,17 @@ describe('cards', () => {
       cardData: { cardParamMap: { title: 'a' } },
       openSpaceId: 'dtv1.card//IM_ROBOT.u1',
       imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT' },
+      imRobotOpenSpaceModel: { supportForward: true },
       ...extra,
     });
+
+  it('answers a duplicate outTrackId with 400 param.cardAlreadyExist and a missing open space model with param.openSpaceModelInvalid', async () => {
+    expect(await create({ imRobotOpenSpaceModel: undefined })).toMatchObject({ status: 400, body: { code: 'param.openSpaceModelInvalid' } });
+    expect(sim.messages()).toHaveLength(0);
+    expect(await create()).toMatchObject({ status: 200 });
+    expect(await create()).toMatchObject({ status: 400, body: { code: 'param.cardAlreadyExist' } });
+    expect(sim.messages()).toHaveLength(1);
+  });
 
   it('refuses non-string cardParamMap values and a bad openSpaceId', async () => {
     expect((await create({ cardData: { cardParamMap: { count: 1 } } })).body.code).toMatch(/cardParamMap/);

@@ -13,9 +13,11 @@ export interface DeliveryLog {
   attempts: AttemptResult[];
   /** Attempts that the plugin acknowledged (HTTP 2xx, Stream ACK 200). */
   acked: number;
+  /** `once` mode: the msgIds whose one delivery was acknowledged. */
+  ackedIds: Set<string>;
 }
 
-export const newDeliveryLog = (): DeliveryLog => ({ attempts: [], acked: 0 });
+export const newDeliveryLog = (): DeliveryLog => ({ attempts: [], acked: 0, ackedIds: new Set() });
 
 /**
  * Plays DingTalk (and the load balancer in front of the replicas) for one robot message: it keeps
@@ -26,10 +28,25 @@ export const newDeliveryLog = (): DeliveryLog => ({ attempts: [], acked: 0 });
  */
 export class Deliverer {
   constructor(
-    private readonly deps: { simulator: DingTalkSimulator; cluster: Cluster; log: DeliveryLog; random: () => number },
+    private readonly deps: {
+      simulator: DingTalkSimulator;
+      cluster: Cluster;
+      log: DeliveryLog;
+      random: () => number;
+      /** DingTalk as documented: one delivery, never again, acknowledged or not. */
+      once?: boolean;
+    },
   ) {}
 
   async deliver(mode: 'http' | 'stream', app: DriverApp & { id: string }, body: Record<string, unknown>): Promise<void> {
+    if (this.deps.once) {
+      const acked = mode === 'http' ? await this.overHttp(app, body) : await this.pushOnce(app, body);
+      if (acked) {
+        this.deps.log.acked += 1;
+        this.deps.log.ackedIds.add(String(body.msgId));
+      }
+      return;
+    }
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       if (Date.now() - started > GIVE_UP_MS) throw new Error(`message ${String(body.msgId)} was never acknowledged`);
@@ -56,6 +73,12 @@ export class Deliverer {
       this.deps.log.attempts.push({ kind: 'http', status: 'no-response', at: Date.now() });
       return false;
     }
+  }
+
+  private async pushOnce(app: DriverApp, body: Record<string, unknown>): Promise<boolean> {
+    const result = await this.deps.simulator.gateway.pushCallback(app.clientId, ROBOT_TOPIC, body, { messageId: `rel_${randomBytes(9).toString('hex')}` });
+    this.deps.log.attempts.push({ kind: 'stream', code: result.acked ? (result.code ?? 0) : 'no-ack', at: Date.now() });
+    return result.acked && result.code === 200;
   }
 
   private async overStream(app: DriverApp, body: Record<string, unknown>): Promise<boolean> {

@@ -104,6 +104,11 @@ export async function collectFigures(input: {
   };
 }
 
+/** The one machine-readable line per scenario in figures.txt. */
+export function scenarioLine(name: string, f: { messages: number; lost: number; duplicateAnswers: number; duplicateRuns: number; http5xx: number }): string {
+  return `scenario=${name} sent=${f.messages} lost=${f.lost} duplicate_answers=${f.duplicateAnswers} duplicate_runs=${f.duplicateRuns} http_5xx=${f.http5xx}`;
+}
+
 export function formatFigures(title: string, f: DeliveryFigures, notes: string[] = [], fiveXxNote = ''): string {
   const rows: [string, string][] = [
     ['messages', `${f.messages} (HTTP mode ${f.byMode.http}, Stream mode ${f.byMode.stream})`],

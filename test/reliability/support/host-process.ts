@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { join } from 'node:path';
 import { startHost } from '../../../sandbox/host/harness';
 import { publishDemoTrigger } from '../../../sandbox/sandbox';
 import { RELIABILITY_HTTP, RELIABILITY_STREAM } from './integrations';
@@ -27,11 +28,14 @@ async function main(): Promise<void> {
       oapiBaseUrl: simulator,
       streamGatewayUrl: `${simulator}/v1.0/gateway/connections/open`,
       publicBaseUrl: url,
-      // A short lease, so a killed replica's jobs come back within seconds rather than minutes. A
+      // A short lease, so a killed replica's jobs come back within a minute rather than two. A
       // lease survives a database outage up to 2/3 of its length (renewals every third), and the
-      // suite's outage lasts about 6 s.
-      worker: { pollIntervalMs: 50, leaseMs: 15000, shutdownGraceMs: 2000 },
+      // suite's longest outage lasts about 30 s.
+      worker: { pollIntervalMs: 50, leaseMs: 60000, shutdownGraceMs: 2000 },
       reconcileIntervalMs: 2000,
+      // One spool per replica, the same one after a restart (its port is fixed), so a killed
+      // replica drains what it acknowledged from its spool when it comes back.
+      spool: { dir: join(env('RELIABILITY_SPOOL_DIR'), String(port)), drainIntervalMs: 200 },
     },
     logger: ['error', 'warn'],
   });

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DEMO_API_KEY } from '../../../sandbox/demo';
@@ -40,14 +41,17 @@ export async function startWorld(replicas = 2): Promise<World> {
   const pg = await startPostgresInstance(await freePort());
   const databaseUrl = pg.url.replace(/\/postgres$/, '/dingtalk');
   await query(pg.url, 'CREATE DATABASE dingtalk');
-  const simulator = await createSimulator({ streamAckTimeoutMs: STREAM_ACK_TIMEOUT_MS });
+  // The scenarios written for a DingTalk that pushes again keep that switch; `no-redelivery` turns it off.
+  const simulator = await createSimulator({ streamAckTimeoutMs: STREAM_ACK_TIMEOUT_MS, streamRedelivery: 'sdk-60s' });
+  const spoolDir = join(LOG_DIR, 'spool');
+  rmSync(spoolDir, { recursive: true, force: true });
   for (const app of [RELIABILITY_HTTP, RELIABILITY_STREAM]) simulator.apps.register({ clientId: app.options.clientId, clientSecret: app.options.clientSecret });
   const xpert = createFakeThreadsApi({ apiKey: DEMO_API_KEY });
   const xpertUrl = await xpert.listen();
   const ports = await Promise.all(Array.from({ length: replicas }, () => freePort()));
   const cluster = new Cluster({
     ports,
-    env: { RELIABILITY_DATABASE_URL: databaseUrl, RELIABILITY_SIMULATOR_URL: simulator.baseUrl, RELIABILITY_XPERT_URL: xpertUrl },
+    env: { RELIABILITY_DATABASE_URL: databaseUrl, RELIABILITY_SIMULATOR_URL: simulator.baseUrl, RELIABILITY_XPERT_URL: xpertUrl, RELIABILITY_SPOOL_DIR: spoolDir },
     logDir: LOG_DIR,
   });
   await cluster.start();

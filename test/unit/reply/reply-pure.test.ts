@@ -91,14 +91,15 @@ describe('card target', () => {
     expect(outTrackIdFor('k'.repeat(500)).length).toBeLessThanOrEqual(64);
   });
 
-  it('builds the group and robot spaces', () => {
-    expect(cardSpaceFor(base)).toEqual({ openSpaceId: 'dtv1.card//IM_GROUP.cidG', imGroupOpenDeliverModel: { atUserIds: { u1: 'u1' } } });
+  it('builds the group and robot spaces, each with its open space model; the group deliver model @-mentions the asker', () => {
+    expect(cardSpaceFor(base)).toEqual({ openSpaceId: 'dtv1.card//IM_GROUP.cidG', imGroupOpenDeliverModel: { atUserIds: { u1: 'u1' } }, imGroupOpenSpaceModel: { supportForward: true } });
     expect(cardSpaceFor({ ...base, senderNick: 'Ann' })?.imGroupOpenDeliverModel).toEqual({ atUserIds: { u1: 'Ann' } });
     // An external member has no userId to mention.
-    expect(cardSpaceFor({ ...base, senderStaffId: undefined })).toEqual({ openSpaceId: 'dtv1.card//IM_GROUP.cidG', imGroupOpenDeliverModel: {} });
+    expect(cardSpaceFor({ ...base, senderStaffId: undefined })).toEqual({ openSpaceId: 'dtv1.card//IM_GROUP.cidG', imGroupOpenDeliverModel: {}, imGroupOpenSpaceModel: { supportForward: true } });
     expect(cardSpaceFor({ ...base, conversationType: 'private' })).toEqual({
       openSpaceId: 'dtv1.card//IM_ROBOT.u1',
       imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT' },
+      imRobotOpenSpaceModel: { supportForward: true },
     });
     expect(cardSpaceFor({ ...base, conversationType: 'private', senderStaffId: undefined })).toBeUndefined();
   });
@@ -122,6 +123,7 @@ describe('messages', () => {
     expect(endOfAnswerMessage('zh-Hans', { endUrl: 'https://e' })).toMatchObject({ kind: 'actionCard', buttons: [{ title: '结束会话', url: 'https://e' }] });
     expect(interruptMessage('en', 'do x', { confirmUrl: 'https://c', rejectUrl: 'https://r' })).toEqual({
       kind: 'actionCard',
+      horizontal: true,
       title: 'The expert needs your confirmation to continue:',
       text: 'The expert needs your confirmation to continue:\n\ndo x',
       buttons: [

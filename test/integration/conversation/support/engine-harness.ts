@@ -85,7 +85,15 @@ export class EngineHarness {
     const query = Object.fromEntries(new URL(url).searchParams.entries());
     const integration = await this.deps.integrations.resolve(query.i);
     const link = verifyActionLink(query, actionLinkSecret(integration.options.clientSecret), this.clock.now());
-    return this.intake.accept(integration, { kind: 'action', eventId: `action:${link.signature}`, action: link.action, sessionKey: link.sessionKey, params: link.params ?? {} });
+    return this.intake.accept(integration, {
+      kind: 'action',
+      eventId: `action:${link.nonce}`,
+      action: link.action,
+      sessionKey: link.sessionKey,
+      params: link.params ?? {},
+      nonce: link.nonce,
+      ...(link.threadId ? { threadId: link.threadId } : {}),
+    });
   }
 
   /** Runs every due job, oldest first; failures are due again `retryDelayMs` later on the fake clock. */
