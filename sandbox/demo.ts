@@ -21,8 +21,9 @@ export const DEMO_STREAM = {
     clientId: 'dingdemostream01',
     clientSecret: 'demo-stream-app-secret-0001',
     robotCode: 'dingdemostream01',
-    preferredLanguage: 'en' as const,
-    // Answers stream into one card; its Confirm / Reject buttons call back with the presser's id.
+    // The Stream bot speaks Chinese and streams its answers into one card (Confirm / Reject buttons
+    // call back with the presser's id); the HTTP bot answers in English markdown.
+    preferredLanguage: 'zh-Hans' as const,
     cardTemplateId: 'tpl.sandbox.answer',
   },
 };

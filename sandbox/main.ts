@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resolveHostProfile } from './host/host-profile';
+import { dataDirProblem } from './data-dir';
 import { startSandbox } from './sandbox';
 
 /**
@@ -13,6 +14,12 @@ import { startSandbox } from './sandbox';
  */
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.DATA_DIR || '.data/sandbox');
+  const databaseUrlSet = Boolean(process.env.DATABASE_URL || process.env.DINGTALK_DATABASE_URL);
+  const problem = databaseUrlSet ? undefined : dataDirProblem(dataDir);
+  if (problem) {
+    process.stderr.write(`${problem}\n`);
+    process.exit(1);
+  }
   mkdirSync(dataDir, { recursive: true });
   const profile = resolveHostProfile(undefined, '3.17');
   const databaseUrl = process.env.DATABASE_URL || process.env.DINGTALK_DATABASE_URL || undefined;

@@ -12,6 +12,10 @@ export interface SandboxRouteDeps {
   url: () => string;
   /** The plugin host, once started (the routes are mounted before it listens); feeds the side panel. */
   host?: () => HostHarness | undefined;
+  /** The log of what users typed (restored from the history file on a restart). */
+  userMessages?: UserMessageLog;
+  /** Called after a user message changed (sent, delivered), so the history file is kept current. */
+  onChange?: () => void;
 }
 
 /** The sandbox exposes demo secrets, so it answers only callers on this machine. */
@@ -28,7 +32,7 @@ function hostInfo(host: HostHarness | undefined): { profile: string; adminToken:
 }
 
 export function mountSandboxRoutes(app: Express, deps: SandboxRouteDeps): void {
-  const userMessages = new UserMessageLog();
+  const userMessages = deps.userMessages ?? new UserMessageLog();
   app.use('/sandbox', loopbackOnly);
 
   // The page: three static files from sandbox/web (no build step).
@@ -69,6 +73,8 @@ export function mountSandboxRoutes(app: Express, deps: SandboxRouteDeps): void {
           triggerBindings: plugin.triggerBindings,
           sessions: plugin.sessions,
           inbound: plugin.inbound,
+          refusals: plugin.refusals,
+          stoppedRuns: plugin.stoppedRuns,
           stateErrors: plugin.errors,
         });
       })
@@ -119,6 +125,8 @@ export function mountSandboxRoutes(app: Express, deps: SandboxRouteDeps): void {
         // The plugin could not be reached at all: say so in the chat instead of a silent failure.
         record.delivery = `failed: ${(error as Error).message}`;
         res.status(502).json({ id: record.id, ok: false, delivery: record.delivery });
+      } finally {
+        deps.onChange?.();
       }
     })().catch(next);
   });

@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { startHost, type HostHarness, type HostProfile } from './host/harness';
 import { resolveHostProfile } from './host/host-profile';
@@ -6,6 +7,9 @@ import { createSimulator, type DingTalkSimulator } from './simulator';
 import { WorkflowTriggerRegistry } from '@xpert-ai/plugin-sdk';
 import { DEMO_API_KEY, DEMO_HTTP, DEMO_STREAM, DEMO_XPERT_ID } from './demo';
 import { mountSandboxRoutes } from './sandbox.routes';
+import { SandboxHistoryFile } from './sandbox-api/history-file';
+import { UserMessageLog } from './sandbox-api/conversations';
+import { join } from 'node:path';
 import { freePort } from './free-port';
 
 export interface SandboxOptions {
@@ -23,6 +27,8 @@ export interface SandboxOptions {
    * API key and answers come through the host's own dispatch instead of the threads API.
    */
   handoffQueue?: boolean;
+  /** Where the plugin and host log (tests capture it); default: the console at log level and up. */
+  logger?: LoggerService;
 }
 
 export interface Sandbox {
@@ -42,7 +48,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const simulator = await createSimulator({ port: options.simulatorPort });
   simulator.apps.register({ clientId: DEMO_HTTP.options.clientId, clientSecret: DEMO_HTTP.options.clientSecret });
   simulator.apps.register({ clientId: DEMO_STREAM.options.clientId, clientSecret: DEMO_STREAM.options.clientSecret });
-  const xpert = createFakeThreadsApi({ apiKey: DEMO_API_KEY });
+  // On the embedded database the chats and the demo expert's memory live next to it, so a restart
+  // continues where the plugin's sessions are (a server database is the user's own: nothing extra).
+  const historyFile = options.dataDir && !options.databaseUrl ? new SandboxHistoryFile(join(options.dataDir, 'sandbox-history.json')) : undefined;
+  const history = historyFile?.load();
+  const userMessages = new UserMessageLog();
+  if (history) {
+    userMessages.restore(history.user);
+    simulator.restoreMessages(history.bot);
+  }
+  const xpert = createFakeThreadsApi({ apiKey: DEMO_API_KEY, ...(history ? { threads: history.threads } : {}) });
+  const persist = () => historyFile?.save({ user: userMessages.list(), bot: simulator.messages(), threads: xpert.exportThreads() });
   // Links in replies (End conversation, Confirm/Reject) need this server's public origin up front.
   const port = options.port || (await freePort());
   let url = `http://127.0.0.1:${port}`;
@@ -64,16 +80,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...(options.dataDir ? { spool: { dir: `${options.dataDir}-spool` } } : {}),
       ...options.pluginConfig,
     },
-    logger: ['error', 'warn', 'log'],
+    logger: options.logger ?? ['error', 'warn', 'log'],
     configure: (app: NestExpressApplication) => {
       const express = app.getHttpAdapter().getInstance();
       express.use('/api/ai', (req: any, res: any, next: () => void) => (xpert.handle(req, res) ? undefined : next()));
-      mountSandboxRoutes(express, { simulator, url: () => url, host: () => started.host });
+      mountSandboxRoutes(express, { simulator, url: () => url, host: () => started.host, userMessages, onChange: persist });
     },
   });
   url = host.url;
   started.host = host;
   await publishDemoTrigger(host, url, dispatch ? 'host-dispatch' : 'threads-api');
+  // Written only once the database has been created in the folder (it must start empty).
+  if (historyFile) simulator.events.on('message', persist);
   return {
     url,
     host,
@@ -81,7 +99,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     xpert,
     integrations: { http: DEMO_HTTP.id, stream: DEMO_STREAM.id },
     close: async () => {
+      simulator.events.off('message', persist);
       await host.close();
+      persist();
       await xpert.close();
       await simulator.close();
     },

@@ -17,6 +17,7 @@ import { IntegrationResolver } from './intake/integration-resolver';
 import { SpoolDrainer } from './intake/spool.drainer';
 import { intakeSpoolProvider } from './intake/spool.provider';
 import { StatusController } from './intake/status.controller';
+import { SelectOptionsController } from './intake/select-options.controller';
 import { StreamReceiver } from './intake/stream.receiver';
 import { WebhookController } from './intake/webhook.controller';
 import { CardRouteService } from './integration/card-route.service';
@@ -32,7 +33,7 @@ import { replyPortProvider } from './reply/reply.provider';
 // Wiring only: every provider the host should tag and discover is listed here.
 @XpertServerPlugin({
   imports: [DiscoveryModule],
-  controllers: [IntegrationTestController, WebhookController, ActionController, StatusController, StreamIntegrationTestController, DeadLetterController],
+  controllers: [IntegrationTestController, WebhookController, ActionController, StatusController, StreamIntegrationTestController, DeadLetterController, SelectOptionsController],
   providers: [
     PluginDatabase,
     { provide: IntegrationRecords, useClass: HostIntegrationRecords },

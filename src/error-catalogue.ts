@@ -38,6 +38,7 @@ export const ERROR_CATALOGUE = {
   dingtalk_api_unavailable: spec(503, 'client', 'DingTalk answered with a server error or could not be reached; the call is retried.', '钉钉返回服务器错误或无法连接；调用会自动重试。'),
   dingtalk_timeout: spec(504, 'client', 'DingTalk did not answer in time; the call is retried. Check the network path to api.dingtalk.com if it persists.', '钉钉未及时响应，调用会自动重试；若持续出现，请检查到 api.dingtalk.com 的网络。'),
   dingtalk_unreachable: spec(502, 'client', 'DingTalk could not be reached from this server: check outbound network access.', '本服务器无法连接钉钉：请检查出站网络访问。'),
+  dingtalk_media_upload_failed: spec(502, 'client', 'DingTalk accepted the upload but returned no media id; the upload is tried again.', '钉钉接受了上传但未返回 media_id；将重新上传。'),
   // Configuration and settings
   dingtalk_public_url_missing: spec(409, 'never', 'Set the public base URL of this server (publicBaseUrl or DINGTALK_PUBLIC_BASE_URL) so DingTalk can call back card buttons.', '请设置本服务器的公网地址（publicBaseUrl 或 DINGTALK_PUBLIC_BASE_URL），以便钉钉回调卡片按钮。'),
   dingtalk_config_invalid: spec(400, 'never', 'The DingTalk integration settings are incomplete: fill in the highlighted fields and click Test.', '钉钉集成配置不完整：请填写提示的字段并点击测试。'),
@@ -51,6 +52,7 @@ export const ERROR_CATALOGUE = {
   dingtalk_expert_config_invalid: spec(400, 'never', 'The Xpert API settings are invalid: check the API key and host URL of the DingTalk integration.', 'Xpert API 配置无效：请检查钉钉集成中的 API 密钥和主机地址。'),
   dingtalk_worker_config_invalid: spec(500, 'never', 'The handoff worker configuration is invalid; the message names the field.', '任务处理器配置无效；错误信息中指明了字段。'),
   // Inbound requests
+  dingtalk_select_integration_missing: spec(400, 'never', 'Choose the DingTalk integration first; the option list needs it.', '请先选择钉钉集成；选项列表需要它。'),
   dingtalk_payload_too_deep: spec(400, 'never', 'The request body is nested too deeply to be a DingTalk payload.', '请求体嵌套过深，不是钉钉消息。'),
   dingtalk_event_rejected: spec(400, 'never', 'The event callback was not accepted: check the aes_key and the owner key (Client ID, or Corp ID) on the integration.', '事件回调未被接受：请检查集成中的 aes_key 与所属密钥（Client ID 或 Corp ID）。'),
   dingtalk_spool_full: spec(503, 'never', 'The intake spool is full while the database is away: restore the plugin database so it drains, or raise spool.maxEvents / spool.maxBytes.', '数据库不可用期间接收缓冲已满：请恢复插件数据库以便排空，或调大 spool.maxEvents / spool.maxBytes。'),
@@ -155,7 +157,14 @@ export const ERROR_CATALOGUE = {
   notify_recall_failed: spec(400, 'never', 'The message was not recalled; the message says why.', '消息未能撤回；错误信息中说明了原因。'),
   notify_recall_expired: spec(400, 'never', 'DingTalk only recalls a 1:1 message within 24 hours; send a correction instead.', '钉钉只允许在 24 小时内撤回单聊消息；请改为发送更正。'),
   notify_cursor_invalid: spec(400, 'never', 'The paging cursor is not valid: start the listing again.', '分页游标无效：请重新开始列出。'),
-  notify_file_unavailable: spec(400, 'never', 'Sending files is not available in this version: share a link instead.', '此版本不支持发送文件：请改为分享链接。'),
+  notify_file_unavailable: spec(400, 'never', 'Sending files is not available here: share a link instead.', '此处不支持发送文件：请改为分享链接。'),
+  notify_file_name_missing: spec(400, 'never', 'Give the file a name with its extension (e.g. report.pdf).', '请为文件提供带扩展名的名称（例如 report.pdf）。'),
+  notify_file_type_unsupported: spec(400, 'never', 'DingTalk robots cannot send this file type: convert it, or zip it.', '钉钉机器人不能发送该类型的文件：请转换格式或压缩后再发送。'),
+  notify_file_empty: spec(400, 'never', 'The file is empty; nothing was sent.', '文件为空，未发送。'),
+  notify_file_too_large: spec(400, 'never', 'DingTalk robots send files of at most 20 MB: share a link instead.', '钉钉机器人最多发送 20 MB 的文件：请改为分享链接。'),
+  notify_file_needs_user_id: spec(400, 'never', "Files go through the DingTalk OpenAPI, which needs the recipient's userId.", '文件通过钉钉开放接口发送，需要接收人的 userId。'),
+  notify_file_content_missing: spec(400, 'never', "Pass the file's bytes as content_base64 with fileName; the plugin does not read the server's disk.", '请以 content_base64 传入文件内容并提供 fileName；插件不读取服务器磁盘。'),
+  notify_file_content_invalid: spec(400, 'never', 'content_base64 is not valid base64; nothing was sent.', 'content_base64 不是有效的 base64，未发送。'),
   notify_timeout: spec(504, 'never', 'DingTalk did not answer in time; the send may or may not have happened, so it is not repeated blindly.', '钉钉未及时响应；发送结果不确定，因此不会盲目重复。'),
   notify_internal_error: spec(500, 'never', 'The tool failed unexpectedly; see the server log.', '工具意外失败；请查看服务器日志。'),
 } as const satisfies Record<string, ErrorSpec>;

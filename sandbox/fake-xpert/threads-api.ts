@@ -29,6 +29,8 @@ export interface FakeThreadsApiOptions {
   logger?: FakeLogger;
   /** Answer source for plain messages; the deterministic echo by default. */
   model?: DemoModel;
+  /** Threads an earlier run kept (`exportThreads()`): the demo expert remembers them. */
+  threads?: readonly StoredThread[];
   /** Close each stream with `event: complete` like threads streams from host 3.8 on. */
   emitComplete?: boolean;
 }
@@ -63,7 +65,11 @@ export interface FakeThreadsApi {
   close(): Promise<void>;
   threads(): FakeThreadSnapshot[];
   runs(): FakeRunRecord[];
+  /** Every thread as stored state, for `options.threads` of the next run. */
+  exportThreads(): StoredThread[];
 }
+
+export type StoredThread = DemoThread & { assistantId?: string; updatedAt: string };
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const RUN_STREAM = /^\/api\/ai\/threads\/([^/]+)\/runs\/stream$/;
@@ -125,7 +131,7 @@ function toDemoRequest(body: Json): DemoRequest {
 export function createFakeThreadsApi(options: FakeThreadsApiOptions): FakeThreadsApi {
   const model = options.model ?? new EchoDemoModel();
   const logger = options.logger;
-  const threads = new Map<string, DemoThread & { assistantId?: string; updatedAt: string }>();
+  const threads = new Map<string, StoredThread>((options.threads ?? []).map((thread) => [thread.threadId, structuredClone(thread) as StoredThread]));
   const runs: FakeRunRecord[] = [];
   const openStreams = new Set<ServerResponse>();
   let server: Server | undefined;
@@ -304,5 +310,6 @@ export function createFakeThreadsApi(options: FakeThreadsApiOptions): FakeThread
         interrupted: !!thread.pending,
       })),
     runs: () => runs.map((run) => ({ ...run })),
+    exportThreads: () => [...threads.values()].map((thread) => structuredClone(thread)),
   };
 }

@@ -84,4 +84,10 @@ export class UserMessageLog {
   list(): UserMessage[] {
     return this.items.map((m) => ({ ...m }));
   }
+
+  /** What an earlier run of the sandbox kept (its history file). */
+  restore(items: readonly UserMessage[]): void {
+    this.items.splice(0, this.items.length, ...items.slice(-MAX_USER_MESSAGES).map((m) => ({ ...m })));
+    this.seq = Math.max(this.seq, ...this.items.map((m) => Number(/(\d+)$/.exec(m.id)?.[1] ?? 0)));
+  }
 }

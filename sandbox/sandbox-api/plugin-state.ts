@@ -1,4 +1,5 @@
 import type { HostHarness } from '../host/harness';
+import { RunCancellations } from '../../src/conversation/run-cancellations';
 import { IntakeSpool } from '../../src/intake/spool-file';
 import type { SpoolStatus } from '../../src/intake/spool-file';
 import { StreamReceiver } from '../../src/intake/stream.receiver';
@@ -20,11 +21,15 @@ export interface PluginState {
   triggerBindings: Array<Record<string, unknown>>;
   sessions: Array<Record<string, unknown>>;
   inbound: Array<Record<string, unknown>>;
+  /** Senders the trigger's access settings turned away. */
+  refusals: Array<Record<string, unknown>>;
+  /** Answers stopped by `/stop` or End conversation since the sandbox started. */
+  stoppedRuns: number;
   errors: string[];
 }
 
 export async function readPluginState(host: HostHarness | undefined): Promise<PluginState> {
-  const state: PluginState = { connections: {}, spool: undefined, queue: [], deadLetters: [], triggerBindings: [], sessions: [], inbound: [], errors: [] };
+  const state: PluginState = { connections: {}, spool: undefined, queue: [], deadLetters: [], triggerBindings: [], sessions: [], inbound: [], refusals: [], stoppedRuns: 0, errors: [] };
   if (!host) {
     state.errors.push('plugin host not wired into the sandbox routes');
     return state;
@@ -40,6 +45,11 @@ export async function readPluginState(host: HostHarness | undefined): Promise<Pl
   } catch (error) {
     state.errors.push(`spool: ${(error as Error).message}`);
   }
+  try {
+    state.stoppedRuns = host.get(RunCancellations).stoppedCount();
+  } catch (error) {
+    state.errors.push(`stopped runs: ${(error as Error).message}`);
+  }
   const query = async <T>(label: string, sql: string): Promise<T[]> => {
     try {
       return (await host.hostDataSource.query(sql)) as T[];
@@ -48,7 +58,7 @@ export async function readPluginState(host: HostHarness | undefined): Promise<Pl
       return [];
     }
   };
-  const [queue, dead, bindings, sessions, inbound] = await Promise.all([
+  const [queue, dead, bindings, sessions, inbound, refusals] = await Promise.all([
     query<{ integrationId: string; status: string; count: number }>(
       'queue',
       `SELECT integration_id AS "integrationId", status, count(*)::int AS count FROM ${TABLES.handoff} GROUP BY 1, 2 ORDER BY 1, 2`,
@@ -73,7 +83,13 @@ export async function readPluginState(host: HostHarness | undefined): Promise<Pl
       `SELECT integration_id AS "integrationId", kind, conversation_id AS "conversationId", sender_id AS "senderId", received_at AS "receivedAt"
          FROM ${TABLES.inbox} ORDER BY received_at DESC LIMIT 10`,
     ),
+    query<Record<string, unknown>>(
+      'refusals',
+      `SELECT integration_id AS "integrationId", conversation_id AS "conversationId", subject_id AS "subjectId", reason,
+              refused_count AS "count", last_refused_at AS "lastRefusedAt"
+         FROM ${TABLES.accessRefusal} ORDER BY last_refused_at DESC LIMIT 10`,
+    ),
   ]);
-  Object.assign(state, { queue, deadLetters: dead, triggerBindings: bindings, sessions, inbound });
+  Object.assign(state, { queue, deadLetters: dead, triggerBindings: bindings, sessions, inbound, refusals });
   return state;
 }

@@ -56,6 +56,12 @@ export class MessageStore {
     return structuredClone(this.records);
   }
 
+  /** Puts back what a previous simulator showed (the sandbox keeps its chats across restarts). */
+  restore(records: readonly SimMessage[]): void {
+    this.records.splice(0, this.records.length, ...structuredClone(records as SimMessage[]));
+    this.seq = Math.max(this.seq, ...this.records.map((m) => Number(/(\d+)$/.exec(m.id)?.[1] ?? 0)));
+  }
+
   clear(): void {
     this.records.length = 0;
   }

@@ -15,6 +15,7 @@ import { registerAuthRoutes } from './routes/auth-routes';
 import { registerCardRoutes } from './routes/card-routes';
 import { registerContactRoutes } from './routes/contact-routes';
 import { registerFileRoutes } from './routes/file-routes';
+import { registerMediaRoutes } from './routes/media-routes';
 import { registerRobotRoutes } from './routes/robot-routes';
 import { registerSessionRoutes } from './routes/session-routes';
 import { SessionStore } from './session-store';
@@ -76,6 +77,8 @@ export interface DingTalkSimulator {
   clearCalls(): void;
   messages(): SimMessage[];
   clearMessages(): void;
+  /** Puts back the chats of an earlier run (sandbox restarts). */
+  restoreMessages(records: readonly SimMessage[]): void;
   route(method: string, path: string, handler: SimHandler, options?: RouteOptions): void;
   close(): Promise<void>;
 }
@@ -128,6 +131,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<D
   cardCallbacks.mount(ctx);
   registerContactRoutes(ctx);
   registerFileRoutes(ctx);
+  registerMediaRoutes(ctx);
   registerSessionRoutes(ctx);
   registerAdminRoutes(ctx, { list: () => router.calls(), clear: () => router.clearCalls() });
 
@@ -171,6 +175,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<D
     clearCalls: () => router.clearCalls(),
     messages: () => messages.list(),
     clearMessages: () => messages.clear(),
+    restoreMessages: (records) => messages.restore(records),
     route,
     close: async () => {
       if (closed) return;

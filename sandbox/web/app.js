@@ -190,13 +190,21 @@
     );
   }
 
+  // DingTalk shows an @-mention by the person's name, not their userId.
+  let knownUsers = [];
+  function withNicks(text) {
+    let out = String(text);
+    for (const u of knownUsers) if (u.id && u.nick) out = out.split('@' + u.id).join('@' + u.nick);
+    return out;
+  }
+
   function renderBot(m) {
     const view = viewOf(m);
     const recalled = m.status === 'recalled';
     const bubble = el('div', { class: 'bubble' + (view.card ? ' card' : '') + (recalled ? ' recalled' : ''), 'data-testid': 'bubble-bot', 'data-message-id': m.id, 'data-kind': m.kind, 'data-status': m.status });
     if (view.title && !view.markdown && !view.text) bubble.append(el('div', { class: 'title', text: view.title }));
     const content = el('div', { class: 'content' });
-    if (view.markdown !== undefined) content.innerHTML = renderMarkdown(view.markdown); // escaped by renderMarkdown
+    if (view.markdown !== undefined) content.innerHTML = renderMarkdown(withNicks(view.markdown)); // escaped by renderMarkdown
     else content.textContent = view.text || '';
     bubble.append(content);
     if (view.buttons && view.buttons.length) {
@@ -279,6 +287,8 @@
       el('h2', { text: 'Connections' }), ...connections,
       el('h2', { text: 'Intake spool' }), spoolLine,
       el('h2', { text: 'Queue (handoff jobs)' }), table(state.queue, [['integration', (r) => nameOf(state, r.integrationId)], ['status', (r) => r.status], ['jobs', (r) => r.count]], 'queue'),
+      el('h2', { text: 'Refused senders' }), table(state.refusals || [], [['who', (r) => r.subjectId], ['where', (r) => r.conversationId], ['reason', (r) => r.reason], ['times', (r) => r.count]], 'refusals'),
+      el('h2', { text: 'Stopped answers: ' + (state.stoppedRuns || 0) }),
       el('h2', { text: 'Dead letters' }), table(state.deadLetters, [['kind', (r) => r.kind], ['attempts', (r) => r.attempts], ['last error', (r) => r.lastError]], 'dead-letters'),
       el('h2', { text: 'Trigger bindings' }), table(state.triggerBindings, [['integration', (r) => nameOf(state, r.integrationId)], ['xpert', (r) => r.xpertId], ['enabled', (r) => r.enabled]], 'trigger-bindings'),
       el('h2', { text: 'Sessions' }), table(state.sessions, [['integration', (r) => nameOf(state, r.integrationId)], ['conversation', (r) => r.conversationId], ['sender', (r) => r.senderId], ['last active', (r) => time(r.lastActiveAt)], ['ended', (r) => time(r.endedAt)]], 'sessions'),
@@ -305,6 +315,7 @@
   async function refreshState() {
     try {
       const state = await api('state');
+      knownUsers = state.users || [];
       if (!defs) {
         defs = state.windows;
         for (const def of defs) buildWindow(def, state.users);

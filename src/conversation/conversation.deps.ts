@@ -8,10 +8,12 @@ import { ConversationStateRepository } from '../persistence/conversation-state.r
 import type { ReplyPort, ReplyTarget } from '../reply/reply.port';
 import { silentRunnerLogger, type RunnerLogger } from '../runner/expert-runner.port';
 import type { RunnerSelector } from '../runner/runner.selector';
+import { AccessGate } from './access.gate';
 import { Aggregator } from './aggregator';
 import type { StoredMessageEvent } from './job-payloads';
 import { NotConnectedNotice } from './not-connected.notice';
 import { Router } from './router';
+import type { RunCancellations } from './run-cancellations';
 import { RunLedger } from './run-ledger';
 import { Sessions } from './sessions';
 
@@ -34,6 +36,8 @@ export interface ConversationDeps {
   wake?: () => void;
   /** Pause used while a turn waits for the session's previous dispatched answer; real timers by default. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The runs in progress on this replica, which `/stop` and End conversation abort. */
+  cancellations?: RunCancellations;
   /**
    * How long a finished run's result waits for the database before the job gives up on recording
    * it; as long as a lease survives an outage (2/3 of `worker.leaseMs`), so a retry does not ask the
@@ -48,6 +52,7 @@ export class ConversationCore {
   readonly router: Router;
   readonly aggregator: Aggregator;
   readonly notConnected: NotConnectedNotice;
+  readonly access: AccessGate;
   readonly ledger: RunLedger;
   readonly state: ConversationStateRepository;
   readonly logger: RunnerLogger;
@@ -63,6 +68,7 @@ export class ConversationCore {
     this.ledger = new RunLedger(db, { recordPatienceMs: deps.recordPatienceMs });
     this.state = new ConversationStateRepository(db);
     this.logger = deps.logger ?? silentRunnerLogger;
+    this.access = new AccessGate(db, deps.reply, deps.now, this.logger);
   }
 
   static async open(deps: ConversationDeps): Promise<ConversationCore> {

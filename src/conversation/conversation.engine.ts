@@ -15,6 +15,7 @@ import { DingTalkTriggerStrategy } from '../trigger/dingtalk-trigger.strategy';
 import { TriggerCallbacks } from '../trigger/trigger-callbacks';
 import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG, DINGTALK_PLUGIN_CONTEXT } from '../tokens';
 import { ConversationCore, type ConversationDeps } from './conversation.deps';
+import { RunCancellations } from './run-cancellations';
 import { createJobHandlers } from './job-handlers.factory';
 
 /**
@@ -38,6 +39,7 @@ export class ConversationEngine {
     @Inject(DINGTALK_CLOCK) now: () => number,
     private readonly moduleRef: ModuleRef,
     @Optional() @Inject(DINGTALK_PLUGIN_CONTEXT) private readonly pluginContext?: { resolve?: (token: unknown) => unknown },
+    @Optional() cancellations?: RunCancellations,
   ) {
     this.runners = new RunnerSelector({
       callbacks,
@@ -55,6 +57,7 @@ export class ConversationEngine {
       publicBaseUrl: config.publicBaseUrl,
       logger: this.logger,
       wake: () => this.wakeWorker(),
+      cancellations: cancellations ?? new RunCancellations(),
       recordPatienceMs: Math.max(30_000, Math.floor((config.worker.leaseMs * 2) / 3)),
     };
     this.handlers = createJobHandlers(this.deps);
@@ -109,4 +112,4 @@ export const conversationJobHandlersProvider: Provider = {
 };
 
 /** Everything this part adds to the plugin module (the REPLY_PORT provider comes from the reply path). */
-export const CONVERSATION_PROVIDERS: Provider[] = [TriggerCallbacks, DingTalkTriggerStrategy, ConversationEngine, conversationJobHandlersProvider];
+export const CONVERSATION_PROVIDERS: Provider[] = [TriggerCallbacks, DingTalkTriggerStrategy, ConversationEngine, conversationJobHandlersProvider, RunCancellations];

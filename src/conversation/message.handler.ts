@@ -1,7 +1,10 @@
 import type { JobContext, JobHandler } from '../handoff/job-handler.port';
 import { sessionKeyFor } from '../intake/session-key';
 import type { HandoffJob } from '../persistence';
-import { ConversationCore, resolveIntegration, type ConversationDeps } from './conversation.deps';
+import { logRef } from '../http/log-value';
+import { t } from '../i18n';
+import { ConversationCore, replyTargetOf, resolveIntegration, type ConversationDeps } from './conversation.deps';
+import { isStopCommand } from './run-cancellations';
 import { isMessageEvent, JOB_KINDS, jobEvent, type MessageJobPayload } from './job-payloads';
 import { TurnDispatcher } from './turn.dispatcher';
 
@@ -19,6 +22,14 @@ export class MessageJobHandler implements JobHandler<MessageJobPayload> {
     const integration = await resolveIntegration(this.deps, integrationId);
     const sessionKey = job.sessionKey ?? sessionKeyFor(integrationId, event);
     const core = await ConversationCore.open(this.deps);
+    if (isStopCommand(event.text)) {
+      // The intake already aborted the running answer; this is the one reply to the command (keyed,
+      // so a retry does not repeat it). No expert run, and nothing is buffered.
+      const target = replyTargetOf(integration, event);
+      await this.deps.reply.notice(target, `${event.eventId}:stop`, t(target.language, 'reply.stopAcknowledged'));
+      core.logger.log(`message ${logRef(event.eventId)}: stop command answered`);
+      return;
+    }
 
     const window = core.router.summaryWindowSeconds(await core.router.trigger(integrationId));
     // With a buffer still waiting, even a window of 0 must queue behind it to keep the order.

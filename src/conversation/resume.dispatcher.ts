@@ -25,8 +25,8 @@ export type ResumeOutcome = 'resumed' | 'rejected' | 'stale' | 'no_session';
 
 /**
  * Confirm / Reject of an interrupted run. The decision is sent to the expert as a resume of the
- * same thread (the answer streams through the reply port like any turn); a reject then closes with
- * `reply.rejected`. A link for an interrupt that is no longer pending (answered already, session
+ * same thread (the answer streams through the reply port like any turn), after the decision is
+ * acknowledged (`reply.confirmedAck` / `reply.rejected`) so the chat reads in order. A link for an interrupt that is no longer pending (answered already, session
  * ended or timed out, a newer question asked) changes nothing and says so.
  */
 export class ResumeDispatcher {
@@ -76,18 +76,22 @@ export class ResumeDispatcher {
         if (pending) await core.state.clearPendingInterrupt(sessionKey, pending.id);
         return this.stale(target, eventId);
       }
+      // The decision is acknowledged before anything of the continued run is sent. Keyed: a retry
+      // (or the dispatch processor's own "cancelled" notice, same key) posts it once.
+      await this.acknowledge(target, eventId, request.decision);
       if (choice.delivery === 'dispatched') {
-        // The processor closes the answer, and a reject with the "cancelled" notice after it.
+        // The processor closes the answer.
         await dispatchTurn(core, { runner: choice.runner, input, target, key: eventId, answersInterruptId: request.interruptId });
         return request.decision === 'reject' ? 'rejected' : 'resumed';
       }
       await runStreamedTurn(core, { integration, runner: choice.runner, key: eventId, target, answersInterruptId: request.interruptId, input });
-      if (request.decision === 'reject') {
-        await core.deps.reply.notice(target, `${eventId}:rejected`, t(target.language, 'reply.rejected'));
-        return 'rejected';
-      }
-      return 'resumed';
+      return request.decision === 'reject' ? 'rejected' : 'resumed';
     });
+  }
+
+  private async acknowledge(target: ReplyTarget, eventId: string, decision: 'confirm' | 'reject'): Promise<void> {
+    if (decision === 'reject') await this.core.deps.reply.notice(target, `${eventId}:rejected`, t(target.language, 'reply.rejected'));
+    else await this.core.deps.reply.notice(target, `${eventId}:confirmed`, t(target.language, 'reply.confirmedAck'));
   }
 
   private async stale(target: ReplyTarget, eventId: string): Promise<ResumeOutcome> {

@@ -17,12 +17,28 @@ export interface TurnInput {
  * pictures, files and videos as input files `{url, name}`. When an attachment cannot be passed on
  * (no download URL), a short note says one arrived — the user is never ignored silently.
  */
-export async function buildTurnInput(events: readonly StoredMessageEvent[], language: Language, download?: AttachmentDownloader): Promise<TurnInput> {
+export async function buildTurnInput(
+  events: readonly StoredMessageEvent[],
+  language: Language,
+  download?: AttachmentDownloader,
+  options: { labelSenders?: boolean } = {},
+): Promise<TurnInput> {
   const lines: string[] = [];
   const files: ExpertFileRef[] = [];
   for (const event of events) {
+    if (event.quoted) {
+      // The quote comes first, fenced, so the expert tells what was quoted from what is asked.
+      const quotedText = event.quoted.text.trim();
+      if (quotedText) lines.push(fenceQuote(quotedText, t(language, 'reply.quotedLabel')));
+      for (const attachment of event.quoted.attachments) {
+        const url = await tryDownload(attachment, download);
+        if (url) files.push({ url, name: attachment.fileName || defaultName(attachment) });
+        else lines.push(t(language, 'reply.attachmentReceived', { kind: attachment.kind }));
+      }
+    }
     const text = event.text?.trim() ?? '';
-    if (text) lines.push(text);
+    // A shared group conversation: the expert must know who is speaking.
+    if (text) lines.push(options.labelSenders ? `${event.senderNick || event.senderStaffId || event.senderId}: ${text}` : text);
     for (const attachment of event.attachments ?? []) {
       // Audio already became text; only an audio without recognition needs passing on as a file.
       if (attachment.kind === 'audio' && text) continue;
@@ -35,6 +51,13 @@ export async function buildTurnInput(events: readonly StoredMessageEvent[], lang
     }
   }
   return { text: lines.join('\n'), files };
+}
+
+/** A fence longer than any backtick run inside, so the quoted text cannot close it early. */
+export function fenceQuote(text: string, label: string): string {
+  const longest = Math.max(0, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${label}\n${fence}quote\n${text}\n${fence}`;
 }
 
 async function tryDownload(attachment: RobotAttachment, download?: AttachmentDownloader): Promise<string | undefined> {

@@ -6,6 +6,7 @@ import type { ExpertRunInput, ExpertRunResult, ExpertRunner } from '../runner/ex
 import { turnActions } from './action-links';
 import type { ConversationCore } from './conversation.deps';
 import { isPermanentFailure } from '../handoff/job-handler.port';
+import { RUN_STOPPED_CODE } from './run-cancellations';
 
 export interface StreamedTurn {
   integration: Pick<DingTalkIntegration, 'id' | 'options'>;
@@ -16,6 +17,8 @@ export interface StreamedTurn {
   key: string;
   /** The interrupt this turn answers (a resume); dropped once the turn ran. */
   answersInterruptId?: string;
+  /** Aborted by `/stop` or End conversation: the run is cancelled and its answer finished as stopped. */
+  stop?: AbortSignal;
 }
 
 /**
@@ -37,15 +40,26 @@ export async function runStreamedTurn(core: ConversationCore, turn: StreamedTurn
     // A failure to deliver (DingTalk or our database away) must not cut the expert off: the run is
     // read to the end and its result recorded, so the retry redoes the reply, not the expert's work.
     let deliveryError: unknown;
-    result = await turn.runner.run(input, async (event) => {
-      if (deliveryError !== undefined) return;
-      try {
-        await session.onEvent(event);
-      } catch (error) {
-        deliveryError = error ?? new Error('reply delivery failed');
-        logger.warn(`turn ${logRef(key)}: delivering the answer failed; reading the run to its end so it is not asked again`);
-      }
-    });
+    let streamed = '';
+    const stop = turn.stop;
+    const runInput = stop ? { ...input, signal: input.signal ? AbortSignal.any([input.signal, stop]) : stop } : input;
+    try {
+      result = await turn.runner.run(runInput, async (event) => {
+        if (event.type === 'text') streamed += event.delta;
+        if (deliveryError !== undefined) return;
+        try {
+          await session.onEvent(event);
+        } catch (error) {
+          deliveryError = error ?? new Error('reply delivery failed');
+          logger.warn(`turn ${logRef(key)}: delivering the answer failed; reading the run to its end so it is not asked again`);
+        }
+      });
+    } catch (error) {
+      // Our own stop, not a shutdown: the run is over for good and its answer ends here.
+      if (!stop?.aborted || input.signal?.aborted) throw error;
+      logger.log(`turn ${logRef(key)}: stopped by the user`);
+      result = { text: streamed, status: 'error', errorCode: RUN_STOPPED_CODE, error: 'stopped by the user' };
+    }
     await core.ledger.record(ledger, result, input.signal);
     if (deliveryError !== undefined) throw deliveryError;
   }
@@ -84,7 +98,7 @@ export async function finishStreamedTurn(core: ConversationCore, turn: FinishedT
       createdAt: new Date(deps.now()).toISOString(),
     });
   }
-  if (result.status === 'error') logger.warn(`turn ${logRef(key)}: expert run ended with an error code=${result.errorCode ?? 'none'}`);
+  if (result.status === 'error' && result.errorCode !== RUN_STOPPED_CODE) logger.warn(`turn ${logRef(key)}: expert run ended with an error code=${result.errorCode ?? 'none'}`);
   await core.sessions.touch(input.sessionKey);
   const actions = turnActions({ publicBaseUrl: deps.publicBaseUrl, integration: turn.integration, sessionKey: input.sessionKey, threadId: input.threadId, now: deps.now(), interruptId, group: turn.target.conversationType === 'group' });
   await session.finish(result, actions);

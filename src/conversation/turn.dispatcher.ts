@@ -1,11 +1,12 @@
 import { logRef } from '../http/log-value';
 import type { DingTalkIntegration } from '../intake/integration-resolver';
-import { earlierSessionKeyFor } from '../intake/session-key';
+import { earlierSessionKeyFor, isSharedGroupSessionKey } from '../intake/session-key';
 import type { ExpertRunInput } from '../runner/expert-runner.port';
 import { replyTargetOf, type ConversationCore } from './conversation.deps';
 import type { StoredMessageEvent } from './job-payloads';
 import { toRunContext } from './run-context';
 import { chooseRunner } from './runner-choice';
+import { RUN_STOPPED_CODE } from './run-cancellations';
 import { buildTurnInput, type AttachmentDownloader } from './turn-input';
 import { dispatchTurn } from './turn-dispatch';
 import { runStreamedTurn, withLastAttemptNotice } from './turn-reply';
@@ -20,7 +21,7 @@ export interface TurnRequest {
   signal?: AbortSignal;
 }
 
-export type TurnOutcome = 'answered' | 'interrupted' | 'failed' | 'delivered_elsewhere' | 'dispatched' | 'not_connected';
+export type TurnOutcome = 'answered' | 'interrupted' | 'failed' | 'delivered_elsewhere' | 'dispatched' | 'not_connected' | 'refused' | 'stopped';
 
 const MAX_TITLE_CHARS = 60;
 
@@ -46,13 +47,16 @@ export class TurnDispatcher {
     const target = replyTargetOf(integration, latest);
     const key = latest.eventId;
 
-    await core.sessions.adoptEarlierKey(sessionKey, earlierSessionKeyFor(integration.id, latest), latest.senderStaffId || latest.senderId);
+    const shared = isSharedGroupSessionKey(sessionKey);
+    // A shared group session is nobody's own: no earlier per-person session moves onto it.
+    if (!shared) await core.sessions.adoptEarlierKey(sessionKey, earlierSessionKeyFor(integration.id, latest), latest.senderStaffId || latest.senderId);
     const route = await core.router.route(integration, sessionKey);
     if (!route) {
       const sent = await core.notConnected.send(target, sessionKey);
       core.logger.log(`turn ${logRef(key)}: no expert for integration=${integration.id} (notice ${sent ? 'sent' : 'already sent this hour'})`);
       return 'not_connected';
     }
+    if (!(await core.access.admit(integration.id, route, latest, target))) return 'refused';
 
     return withLastAttemptNotice(core, { target, key, lastAttempt: request.lastAttempt, signal: request.signal }, async () => {
       // Chosen before anything is written: with no way to run the expert here the job is retried.
@@ -67,7 +71,7 @@ export class TurnDispatcher {
         timeoutSeconds: route.timeoutSeconds,
         replyTarget: target,
       });
-      const turnInput = await buildTurnInput(events, target.language, this.downloader(integration));
+      const turnInput = await buildTurnInput(events, target.language, this.downloader(integration), { labelSenders: shared });
       const input: ExpertRunInput = {
         xpertId: route.xpertId,
         sessionKey,
@@ -92,7 +96,14 @@ export class TurnDispatcher {
         await dispatchTurn(core, { runner: choice.runner, input, target, key });
         return 'dispatched';
       }
-      const result = await runStreamedTurn(core, { integration, runner: choice.runner, input, target, key });
+      const running = core.deps.cancellations?.register(sessionKey);
+      let result;
+      try {
+        result = await runStreamedTurn(core, { integration, runner: choice.runner, input, target, key, ...(running ? { stop: running.signal } : {}) });
+      } finally {
+        running?.release();
+      }
+      if (result.errorCode === RUN_STOPPED_CODE) return 'stopped';
       return result.status === 'idle' ? 'answered' : result.status === 'interrupted' ? 'interrupted' : 'failed';
     });
   }

@@ -247,6 +247,23 @@ export class DingTalkClient {
   }
 
   /**
+   * Uploads a file for a robot message (`/media/upload`, old family): multipart field `media`.
+   * Returns the media id that `sampleFile` / `sampleImageMsg` take.
+   */
+  async uploadMedia(req: { type: 'image' | 'file' | 'voice' | 'video'; bytes: Buffer; fileName: string; contentType?: string }): Promise<{ mediaId: string }> {
+    const res = await this.request<{ media_id?: string }>({
+      family: 'oapi',
+      method: 'POST',
+      path: '/media/upload',
+      query: { type: req.type },
+      // A fresh form per attempt: a retried request must not reuse a consumed body.
+      body: mediaForm(req),
+    });
+    if (!res.media_id) throw new DingTalkError('dingtalk_media_upload_failed', 'DingTalk accepted the upload but returned no media_id; try again.', 502);
+    return { mediaId: res.media_id };
+  }
+
+  /**
    * Posts a reply to a sessionWebhook. No token is needed. The caller must have checked the URL
    * with `isAllowedSessionWebhook` — this method trusts it.
    */
@@ -310,6 +327,8 @@ export class DingTalkClient {
     const params: Record<string, unknown> = { ...(a.query ?? {}) };
     if (token && a.auth === 'header') headers['x-acs-dingtalk-access-token'] = token;
     if (token && a.auth === 'query') params.access_token = token;
+    // An upload: axios writes the multipart body and its boundary (the default JSON type would not).
+    if (a.body instanceof FormData) headers['Content-Type'] = 'multipart/form-data';
     let response;
     try {
       response = await this.http.request({ method: a.method, url: `${a.base}${a.path}`, data: a.body, params, headers });
@@ -374,4 +393,10 @@ function unrefSleep(ms: number): Promise<void> {
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
+}
+
+function mediaForm(req: { bytes: Buffer; fileName: string; contentType?: string }): FormData {
+  const form = new FormData();
+  form.append('media', new Blob([req.bytes], { type: req.contentType || 'application/octet-stream' }), req.fileName);
+  return form;
 }

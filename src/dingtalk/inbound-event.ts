@@ -18,6 +18,15 @@ export interface RobotAtUser {
   staffId?: string;
 }
 
+/** The message a reply quotes: its text (text or richText) and its pictures/files. */
+export interface QuotedMessage {
+  msgId?: string;
+  msgType: RobotMsgType;
+  senderId?: string;
+  text: string;
+  attachments: RobotAttachment[];
+}
+
 /** A chat message sent to the robot (HTTP "消息接收地址" body, or Stream topic `/v1.0/im/bot/messages/get`). */
 export interface RobotMessageEvent {
   kind: 'message';
@@ -47,6 +56,8 @@ export interface RobotMessageEvent {
   /** Plain text of the message (trimmed); the speech recognition for audio; '' when there is none. */
   text: string;
   attachments: RobotAttachment[];
+  /** The earlier message this one replies to (DingTalk's quote: `text.isReplyMsg` + `text.repliedMsg`). */
+  quoted?: QuotedMessage;
   /** Set when DingTalk delivered an error instead of content (e.g. the message quota is exhausted). */
   errorMessage?: string;
   /** The payload as received, for audit. */

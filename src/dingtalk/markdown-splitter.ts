@@ -57,6 +57,72 @@ export function splitMarkdownChunks(text: string, options: SplitMarkdownOptions 
   return new ChunkPlanner(layoutMarkdown(text), maxBytes).plan();
 }
 
+/**
+ * How much of a growing answer can be sent now without breaking its markdown: the end of the last
+ * complete line that is outside a code fence, not between two rows of a table, and leaves no
+ * inline construct open in its paragraph (`**…**`, `__…__`, `` `…` ``, `[…](…)`). 0 when no such
+ * point exists yet. Used where an answer is cut for a reason other than size (a tool call starts).
+ * With `complete` the text so far is known to be whole (the model stopped to call a tool), so its
+ * very end is a candidate too.
+ */
+export function markdownSafeCut(text: string, options: { complete?: boolean } = {}): number {
+  if (typeof text !== 'string' || text.length === 0) return 0;
+  const layout = layoutMarkdown(text);
+  const { lines } = layout;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i];
+    if (line.end === line.contentEnd) {
+      // The last line without its line break: still being written, unless the text is complete.
+      if (options.complete && line.kind === 'text' && line.fenceBefore === null && !isTableRow(text.slice(line.start, line.contentEnd)) && inlineBalanced(paragraphBefore(layout, i))) return text.length;
+      continue;
+    }
+    if (isSafeLineEnd(layout, i)) return line.end;
+  }
+  return 0;
+}
+
+/** A cut after line `i` keeps fences, tables and inline markup of both sides whole. */
+function isSafeLineEnd(layout: MarkdownLayout, i: number): boolean {
+  const { lines, text } = layout;
+  const line = lines[i];
+  const next = lines[i + 1];
+  // Inside a code block after this line (an opener, or a line of an open block): never here.
+  if (line.kind === 'open' || (line.kind === 'text' && line.fenceBefore !== null)) return false;
+  const content = text.slice(line.start, line.contentEnd);
+  if (isTableRow(content) && (!next || isTableRow(text.slice(next.start, next.contentEnd)) || next.end === next.contentEnd)) return false;
+  return inlineBalanced(paragraphBefore(layout, i));
+}
+
+function paragraphBefore(layout: MarkdownLayout, i: number): string {
+  const { lines, text } = layout;
+  let first = i;
+  while (first > 0 && !lines[first - 1].blank && lines[first - 1].kind === 'text' && lines[first - 1].fenceBefore === null) first--;
+  if (lines[i].fenceBefore !== null || lines[i].kind !== 'text') return '';
+  return text.slice(lines[first].start, lines[i].contentEnd);
+}
+
+function isTableRow(line: string): boolean {
+  return /^\s*\|/.test(line);
+}
+
+/** No emphasis, code span or link left open (escaped markers and code span contents do not count). */
+export function inlineBalanced(paragraph: string): boolean {
+  const text = paragraph.replace(/\\./g, '');
+  // Code spans first: their contents are literal.
+  const ticks = text.match(/`+/g) ?? [];
+  const spans = new Map<number, number>();
+  for (const run of ticks) spans.set(run.length, (spans.get(run.length) ?? 0) + 1);
+  for (const count of spans.values()) if (count % 2 !== 0) return false;
+  const outside = text.replace(/(`+)[\s\S]*?\1/g, '');
+  if (((outside.match(/\*\*/g) ?? []).length) % 2 !== 0) return false;
+  if (((outside.match(/__/g) ?? []).length) % 2 !== 0) return false;
+  const opens = (outside.match(/\[/g) ?? []).length;
+  const closes = (outside.match(/\]/g) ?? []).length;
+  if (opens !== closes) return false;
+  if (/\]\([^)]*$/.test(outside)) return false;
+  return true;
+}
+
 class ChunkPlanner {
   private readonly text: string;
 
@@ -89,6 +155,7 @@ class ChunkPlanner {
     let paragraph = -1;
     let line = -1;
     let insideFence = -1;
+    let unsafe = -1;
     for (let i = lineIndexAt(this.layout, start) + 1; i < lines.length; i++) {
       const at = lines[i].start;
       const bodyBytes = byteLength(this.layout, start, at);
@@ -98,10 +165,17 @@ class ChunkPlanner {
         insideFence = at;
         continue;
       }
-      line = at;
       const previous = lines[i - 1];
+      // A line break inside a table or an open **…** / link / code span breaks its rendering:
+      // only taken when nothing better fits (the fallbacks below).
+      if (!isSafeLineEnd(this.layout, i - 1) && !(previous.blank && previous.fenceBefore === null) && previous.kind !== 'close') {
+        if (unsafe < 0 || at > unsafe) unsafe = at;
+        continue;
+      }
+      line = at;
       if ((previous.blank && previous.fenceBefore === null) || previous.kind === 'close') paragraph = at;
     }
+    if (line <= start && unsafe > start) line = unsafe;
     if (line > start) {
       // A paragraph break wins unless it would waste more than half of what a line break keeps.
       const keepsEnough = paragraph > start && 2 * byteLength(this.layout, start, paragraph) >= byteLength(this.layout, start, line);

@@ -1,4 +1,4 @@
-import type { RobotAtUser, RobotAttachment, RobotMessageEvent, RobotMsgType } from './inbound-event';
+import type { QuotedMessage, RobotAtUser, RobotAttachment, RobotMessageEvent, RobotMsgType } from './inbound-event';
 import {
   defined,
   firstString,
@@ -59,8 +59,29 @@ export function parseRobotMessage(raw: unknown, options: RobotMessageParseOption
     createdAt: optionalNumber(body.createAt) ?? (options.now ?? Date.now)(),
     text: readText(msgType, body, content),
     attachments: readAttachments(msgType, content),
+    ...defined({ quoted: readQuoted(body) }),
     raw: body,
   };
+}
+
+/**
+ * A reply to an earlier message carries it in `text.repliedMsg` (`isReplyMsg: true`): `msgType`,
+ * `msgId`, `senderId` and `content` shaped like a message of that type (`{text}`, `{richText: […]}`,
+ * `{downloadCode, fileName}`). Read leniently: a quote we cannot read is simply left out.
+ */
+function readQuoted(body: JsonObject): QuotedMessage | undefined {
+  const holder = isObject(body.text) ? body.text : body;
+  const replied = holder.repliedMsg;
+  if (!isObject(replied)) return undefined;
+  const msgType = readMsgType(replied.msgType ?? replied.msgtype);
+  const content = isObject(replied.content) ? replied.content : undefined;
+  const text =
+    msgType === 'text'
+      ? (optionalString(content?.text) ?? optionalString(content?.content) ?? '').trim()
+      : readText(msgType, { text: { content: '' } }, content);
+  const attachments = readAttachments(msgType, content);
+  if (!text && attachments.length === 0) return undefined;
+  return { msgType, text, attachments, ...defined({ msgId: optionalString(replied.msgId), senderId: optionalString(replied.senderId) }) };
 }
 
 function readConversationType(value: unknown): 'private' | 'group' {

@@ -9,11 +9,13 @@ import { IntakeSpool } from './spool-file';
 import { failureLabel } from './spool-format';
 import { PluginDatabase } from '../core/plugin-database.service';
 import type { InboundEvent } from '../dingtalk/inbound-event';
-import { InboxRepository, isRefusedRow } from '../persistence';
+import { InboxRepository, isRefusedRow, TriggerBindingRepository } from '../persistence';
+import { groupSessionModeOf } from '../trigger/trigger-config';
 import { robotMessageDropReason } from '../dingtalk/inbound';
 import type { DingTalkIntegration } from './integration-resolver';
 import { judgeCardClick } from './card-click-gate';
-import { sessionKeyFor } from './session-key';
+import { sessionKeyFor, sharedGroupSessionKeyFor } from './session-key';
+import { isStopCommand, RunCancellations } from '../conversation/run-cancellations';
 
 export type JobKind = 'message' | 'card_action' | 'platform_event' | 'end_session' | 'resume';
 
@@ -58,6 +60,7 @@ export class IntakeService {
     @Optional() private readonly worker?: WorkerService,
     @Optional() @Inject(IntakeSpool) private readonly spool?: IntakeSpool | null,
     @Optional() @Inject(DINGTALK_CLOCK) private readonly now: () => number = Date.now,
+    @Optional() private readonly cancellations?: RunCancellations,
   ) {}
 
   /** A worker in this process picks new jobs up now instead of at its next poll. */
@@ -77,7 +80,8 @@ export class IntakeService {
       const verdict = await judgeCardClick(db, integration, event, this.now());
       if (!verdict.pass) return verdict.reason === 'not_asker' ? { status: 'ignored', reason: 'not_asker', notice: verdict.notice } : { status: 'ignored', reason: verdict.reason };
     }
-    const inbound = toInboxRecord(integration.id, event);
+    const sharedGroup = event.kind === 'message' && event.conversationType === 'group' && (await this.groupSessionShared(integration.id));
+    const inbound = toInboxRecord(integration.id, event, sharedGroup);
     const record = { ...inbound, job: { ...inbound.job, maxAttempts: this.config.worker.maxAttempts } };
     if (this.spool && this.spool.status().depth > 0) return this.toSpool(record, undefined);
     let result;
@@ -89,8 +93,25 @@ export class IntakeService {
       if (!this.spool || isRefusedRow(error)) throw error;
       return this.toSpool(record, error);
     }
+    // Stored first (so the command is answered even if this replica dies), then the running answer
+    // is aborted at once: the session's queue would hold the command behind that very run.
+    const stops = stopTarget(event, record.job.sessionKey);
+    if (stops) this.cancellations?.cancel(stops);
     if (result.accepted) this.notifyWorker();
     return result.accepted && result.jobId ? { status: 'accepted', jobId: result.jobId } : { status: 'duplicate' };
+  }
+
+  /**
+   * Whether the integration's enabled trigger shares one session per group. Unreadable (database
+   * away, the message about to be spooled): per user, the default.
+   */
+  private async groupSessionShared(integrationId: string): Promise<boolean> {
+    try {
+      const trigger = await new TriggerBindingRepository(await this.database.open()).findByIntegration(integrationId);
+      return Boolean(trigger?.enabled) && groupSessionModeOf(trigger?.config) === 'shared';
+    } catch {
+      return false;
+    }
   }
 
   private async toSpool(record: InboxAcceptInput, cause: unknown): Promise<IntakeOutcome> {
@@ -106,11 +127,19 @@ export class IntakeService {
   }
 }
 
-function toInboxRecord(integrationId: string, event: Exclude<InboundEvent, { kind: 'check_url' }> | ActionEvent) {
+/** The session whose running answer this event stops: `/stop` / `停止`, or End conversation. */
+function stopTarget(event: InboundEvent | ActionEvent, sessionKey: string | undefined): string | undefined {
+  if (event.kind === 'message' && isStopCommand(event.text)) return sessionKey;
+  if (event.kind === 'action' && event.action === 'dingtalk:end') return event.sessionKey;
+  return undefined;
+}
+
+
+function toInboxRecord(integrationId: string, event: Exclude<InboundEvent, { kind: 'check_url' }> | ActionEvent, sharedGroup = false) {
   switch (event.kind) {
     case 'message': {
       const { raw: _raw, ...message } = event;
-      const sessionKey = sessionKeyFor(integrationId, event);
+      const sessionKey = sharedGroup ? sharedGroupSessionKeyFor(integrationId, event.conversationId) : sessionKeyFor(integrationId, event);
       return {
         integrationId,
         eventId: event.eventId,

@@ -10,6 +10,18 @@ export function sessionKeyFor(integrationId: string, event: Pick<RobotMessageEve
 }
 
 /**
+ * With `groupSessionMode: shared` a group is ONE session: every member's message queues behind the
+ * previous one and continues the same expert conversation.
+ */
+export function sharedGroupSessionKeyFor(integrationId: string, conversationId: string): string {
+  return `${integrationId}:${conversationId}:*group`;
+}
+
+export function isSharedGroupSessionKey(sessionKey: string): boolean {
+  return sessionKey.endsWith(':*group');
+}
+
+/**
  * The key the earlier 0.0.9 plugin may have used for the same person (the encrypted sender id where
  * ours takes the staff id); undefined when it cannot differ from ours.
  */

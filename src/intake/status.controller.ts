@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Optional, Param, UseFilters } from '@nestjs/co
 import { ConversationEngine } from '../conversation/conversation.engine';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { DingTalkErrorFilter } from '../http/error.filter';
-import { QueueLifecycleRepository, type IntegrationQueueFigures } from '../persistence';
+import { AccessRepository, QueueLifecycleRepository, type IntegrationQueueFigures, type RefusalRecord } from '../persistence';
 import { IntegrationResolver } from './integration-resolver';
 import { IntakeSpool } from './spool-file';
 import { StreamReceiver } from './stream.receiver';
@@ -30,11 +30,12 @@ export class StatusController {
     // threads-api | host-dispatch | host-callback; null while no expert can answer here.
     const runner = await this.engine.runnerOf(integration).catch(() => null);
     const queue = await this.queue(integration.id);
+    const refusals = await this.refusals(integration.id);
     if (integration.options.mode === 'http') {
-      return { integrationId, mode: 'http', state: 'webhook', note: 'HTTP mode has no connection; DingTalk calls the webhook URL.', runner, queue, spool: this.spoolStatus() };
+      return { integrationId, mode: 'http', state: 'webhook', note: 'HTTP mode has no connection; DingTalk calls the webhook URL.', runner, queue, spool: this.spoolStatus(), refusals };
     }
     const status = this.receiver.status(integrationId);
-    return { integrationId, mode: 'stream', ...(status ?? { state: 'idle', reconnectCount: 0 }), runner, queue, spool: this.spoolStatus() };
+    return { integrationId, mode: 'stream', ...(status ?? { state: 'idle', reconnectCount: 0 }), runner, queue, spool: this.spoolStatus(), refusals };
   }
 
   private spoolStatus() {
@@ -45,6 +46,15 @@ export class StatusController {
   private async queue(integrationId: string): Promise<IntegrationQueueFigures | null> {
     try {
       return await new QueueLifecycleRepository(await this.database.open()).figures(integrationId);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Who the trigger's access settings turned away, most recent first; null when the database is unreachable. */
+  private async refusals(integrationId: string): Promise<{ total: number; recent: RefusalRecord[] } | null> {
+    try {
+      return await new AccessRepository(await this.database.open()).refusals(integrationId);
     } catch {
       return null;
     }

@@ -1,18 +1,21 @@
 import { createOrAdoptCard } from '../delivery/card-delivery';
 import { cardSpace, outTrackIdFor } from '../delivery/card-space';
 import { MessageDelivery } from '../delivery/message-delivery';
+import { sendOnce } from '../delivery/send-once';
 import type { OutgoingMessage } from '../delivery/outgoing-message';
-import type { OpenApiAddress } from '../delivery/robot-send';
+import { sendRobotMessage, type OpenApiAddress } from '../delivery/robot-send';
 import { sessionWebhookDecision } from '../delivery/route.policy';
 import { cardCallbackRouteKey } from '../dingtalk/card-route-key';
 import type { DingTalkClient } from '../dingtalk/client';
 import type { CardData, CreateAndDeliverCardRequest } from '../dingtalk/client-types';
+import { fileMessage, imageMessage } from '../dingtalk/outbound';
 import { isDingTalkError } from '../errors';
 import type { Queryable } from '../persistence/database';
 import { OutboxRepository, type OutboxTargetType } from '../persistence/outbox.repository';
 import type { NotifyDeps, NotifyIntegration } from './notify-deps';
 import { notifyError } from './notify-errors';
 import type { NotifyRecipient } from './recipient.resolver';
+import type { FilePlan } from './file-message';
 import { asNotifyError } from './outbox-send';
 
 export type { OutgoingMessage } from '../delivery/outgoing-message';
@@ -111,6 +114,34 @@ export class NotifyDelivery {
       if (isDingTalkError(error) && error.code === 'delivery_card_undelivered') throw notifyError('notify_card_not_delivered', error.message);
       throw asNotifyError(error);
     }
+  }
+
+  /**
+   * A file or image: upload, then the robot message (`sampleFile` / `sampleImageMsg`), through the
+   * OpenAPI (a sessionWebhook cannot carry files). One outbox row: a retry after it was sent posts
+   * nothing; a retry of a failed attempt uploads again (media ids are short-lived, never stored).
+   */
+  async sendFile(recipient: NotifyRecipient, key: string, file: { plan: FilePlan; bytes: Buffer }, meta: SendMeta): Promise<DeliveredMessage> {
+    if (recipient.ids.length === 0) {
+      throw notifyError('notify_file_needs_user_id', 'Files go through the DingTalk OpenAPI, which needs the recipient’s userId, and this private chat came from a user without one.');
+    }
+    const targetType: OutboxTargetType = recipient.type === 'chat_id' ? 'group' : 'user';
+    const request = { media: file.plan.media, fileType: file.plan.fileType, bytes: file.bytes.length };
+    const address = openApiAddress(recipient);
+    if (!address) throw notifyError('notify_open_id_unsupported', 'DingTalk robot messages can only be addressed by userId or group; a unionId (open_id) recipient cannot receive files.');
+    let sent;
+    try {
+      sent = await sendOnce(this.db, this.outbox, this.reserveInput(recipient, `${key}:file`, targetType, file.plan.media, { ...meta, request }), this.deps.now(), async () => {
+        const { mediaId } = await this.client.uploadMedia({ type: file.plan.media, bytes: file.bytes, fileName: file.plan.fileName, ...(file.plan.contentType ? { contentType: file.plan.contentType } : {}) });
+        const message = file.plan.media === 'image' ? imageMessage(mediaId) : fileMessage({ mediaId, fileName: file.plan.fileName, fileType: file.plan.fileType });
+        const robot = await sendRobotMessage(this.client, address, message);
+        return { processQueryKey: robot.processQueryKey ?? null, result: robot.result };
+      });
+    } catch (error) {
+      throw asNotifyError(error);
+    }
+    const { row, reused } = sent;
+    return { messageId: row.id, via: 'openapi', reused, ...(row.processQueryKey ? { processQueryKey: row.processQueryKey } : {}) };
   }
 
   /** The outbox row of one send: where it goes and what it is (no message text), for update, recall and audit. */

@@ -2,6 +2,7 @@
  * The plugin's persistence layer: its own DataSource on the host's database, versioned migrations,
  * and SQL repositories. All SQL of the plugin lives under this folder.
  */
+export * from './access.repository';
 export * from './action-use.repository';
 export * from './aggregate.repository';
 export * from './app-budget.repository';

@@ -96,7 +96,7 @@ export class CardAnswerStream implements AnswerStream {
       if (this.answer.trim() === '') return false; // nothing was said: no card at all
       await this.open();
     }
-    if (this.mode === 'markdown') return this.md!.close(outcome);
+    if (this.mode === 'markdown') return this.md!.close(outcome, footer);
     const { cardText, overflow } = layoutCardText(this.answer, this.deps.capBytes, t(this.deps.language, 'reply.continuedBelow'));
     // The footer belongs at the very end of the answer: with an overflow that is the last segment.
     const inCard = !!footer && overflow.trim() === '';
@@ -109,8 +109,7 @@ export class CardAnswerStream implements AnswerStream {
     if (overflow.trim() === '') return inCard;
     const rest = this.deps.markdown({ mention: false });
     await rest.text(overflow);
-    await rest.close(outcome);
-    return false;
+    return rest.close(outcome, footer);
   }
 
   async showButtons(variables: Record<string, string>): Promise<boolean> {

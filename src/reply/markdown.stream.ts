@@ -1,4 +1,5 @@
 import { splitMarkdown } from '../dingtalk/outbound';
+import { markdownSafeCut } from '../dingtalk/markdown-splitter';
 import type { Language } from '../i18n';
 import { segmentKey, type AnswerOutcome, type AnswerStream, type SendFn } from './answer-stream';
 import { markdown, titleFor } from './reply-message';
@@ -15,7 +16,7 @@ export interface MarkdownAnswerStreamDeps {
 /**
  * Plain robot messages cannot be edited (fact sheet §4), so the answer goes out in segments at
  * natural boundaries only: the text so far when a tool starts (the user sees progress before a slow
- * tool), and the rest when the run ends. Never by timer, so no sentence is cut in half.
+ * tool; cut only at a markdown-safe point), and the rest when the run ends, with the End link in it. Never by timer, so no sentence is cut in half.
  *
  * Each segment is split with `splitMarkdown` (never truncated) and every chunk is its own message
  * keyed `${key}:seg:${n}`, n counting chunks across the whole answer. The same answer therefore maps
@@ -38,16 +39,26 @@ export class MarkdownAnswerStream implements AnswerStream {
   }
 
   async toolStart(_id: string, _title: string): Promise<void> {
+    // Only what ends at a markdown-safe point goes out now; an open **…**, link, code block or
+    // table waits for the rest of the answer.
+    const cut = markdownSafeCut(this.pending, { complete: true });
+    if (cut === 0) return;
+    const rest = this.pending.slice(cut);
+    this.pending = this.pending.slice(0, cut);
     await this.flush();
+    // flush() keeps what it did not send (blank text); the held-back rest follows it.
+    this.pending += rest;
   }
 
   async toolEnd(_id: string): Promise<void> {
     // Nothing to show: the text after the tool goes out at the next boundary.
   }
 
-  async close(_outcome: AnswerOutcome, _footer?: string): Promise<boolean> {
+  /** The footer (the End link) rides in the answer's last message: one message per answer. */
+  async close(_outcome: AnswerOutcome, footer?: string): Promise<boolean> {
+    if (footer) this.pending = this.pending.trim() === '' ? footer : `${this.pending.replace(/\s+$/, '')}\n\n---\n${footer}`;
     await this.flush();
-    return false;
+    return Boolean(footer);
   }
 
   /**

@@ -1,8 +1,9 @@
-import type { ExpertRunResult, ExpertStreamEvent } from '../runner/expert-runner.port';
+import { RUN_STOPPED_CODE, type ExpertRunResult, type ExpertStreamEvent } from '../runner/expert-runner.port';
 import { t, type Language } from '../i18n';
 import type { AnswerOutcome, AnswerStream, SendFn } from './answer-stream';
 import { endOfAnswerFooter, endOfAnswerMessage, expertErrorMessage, interruptMessage } from './final-actions';
 import type { ReplyLogger } from './reply-options';
+import { markdown } from './reply-message';
 import type { ReplyActions, ReplySession } from './reply.port';
 
 export interface StreamingReplySessionDeps {
@@ -54,8 +55,17 @@ export class StreamingReplySession implements ReplySession {
   async finish(result: ExpertRunResult, actions: ReplyActions): Promise<void> {
     if (this.done) return;
     await this.catchUp(result.text);
-    const outcome: AnswerOutcome = result.status === 'error' ? 'error' : result.status === 'interrupted' ? 'interrupted' : 'done';
     const { key, language, send } = this.deps;
+    if (result.errorCode === RUN_STOPPED_CODE) {
+      // Stopped by the user: what was said so far stays, finalized (not an error) and marked stopped.
+      const stopped = t(language, 'reply.stopped');
+      const footer = [stopped, endOfAnswerFooter(language, actions)].filter(Boolean).join('\n\n');
+      const shown = await this.deps.stream.close('done', footer);
+      if (!shown) await send(`${key}:stopped`, markdown(stopped, footer), { mention: true });
+      this.done = true;
+      return;
+    }
+    const outcome: AnswerOutcome = result.status === 'error' ? 'error' : result.status === 'interrupted' ? 'interrupted' : 'done';
     const footerShown = await this.deps.stream.close(outcome, outcome === 'done' ? endOfAnswerFooter(language, actions) : undefined);
     if (outcome === 'interrupted') {
       // In a group only the asker may answer, and only a card click says who clicked: the buttons go

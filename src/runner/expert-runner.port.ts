@@ -62,6 +62,13 @@ export interface ExpertRunInput {
 
 export type ExpertRunStatus = 'idle' | 'interrupted' | 'error';
 
+/**
+ * `errorCode` of a run the user stopped (`/stop`, End conversation): the caller aborted the run's
+ * `signal` for that reason, and the reply finishes the answer as stopped, not as a failure. Every
+ * runner only has to honour `signal`; the caller builds this result.
+ */
+export const RUN_STOPPED_CODE = 'dingtalk_run_stopped';
+
 export interface ExpertInterrupt {
   /** The host's pending operation (`TSensitiveOperation`), passed back untouched on resume. */
   operation: unknown;

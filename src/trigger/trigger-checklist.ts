@@ -14,6 +14,9 @@ export const TRIGGER_CHECK = {
   summaryWindowRange: 'dingtalk_trigger_summary_window_range',
   apiBaseUrlInvalid: 'dingtalk_trigger_api_base_url_invalid',
   unchecked: 'dingtalk_trigger_integration_unchecked',
+  privateUsersEmpty: 'dingtalk_trigger_private_users_empty',
+  groupsEmpty: 'dingtalk_trigger_groups_empty',
+  groupMembersEmpty: 'dingtalk_trigger_group_members_empty',
 } as const;
 
 export type TriggerCheckCode = (typeof TRIGGER_CHECK)[keyof typeof TRIGGER_CHECK];

@@ -1,3 +1,4 @@
+import { accessConfigOf, OPEN_ACCESS, readAccessSettings, type AccessSettings } from '../access/access-policy';
 import type { TriggerBindingConfig } from '../persistence';
 import { isRecord } from '../is-record';
 
@@ -11,7 +12,13 @@ export interface DingTalkTriggerConfig {
   xpertApiKey?: string;
   /** Origin of the Xpert API for that runner; default from the plugin config or this host. */
   xpertApiBaseUrl?: string;
+  /** Who may talk to the expert (private chats, groups, members); open when not set. */
+  access: AccessSettings;
+  /** Groups: one expert conversation per member (default) or one for the whole group. */
+  groupSessionMode: GroupSessionMode;
 }
+
+export type GroupSessionMode = 'per_user' | 'shared';
 
 export const TRIGGER_LIMITS = {
   sessionTimeoutSeconds: { min: 60, max: 604_800, default: 3600 },
@@ -34,6 +41,8 @@ export function readTriggerConfig(raw: unknown): DingTalkTriggerConfig {
     summaryWindowSeconds: readNumber(value.summaryWindowSeconds, TRIGGER_LIMITS.summaryWindowSeconds.default),
     ...optionalText('xpertApiKey', value.xpertApiKey),
     ...optionalText('xpertApiBaseUrl', value.xpertApiBaseUrl),
+    access: readAccessSettings(value),
+    groupSessionMode: value.groupSessionMode === 'shared' ? 'shared' : 'per_user',
   };
 }
 
@@ -60,12 +69,19 @@ export function toBindingConfig(config: DingTalkTriggerConfig): TriggerBindingCo
     summaryWindowSeconds: clamped.summaryWindowSeconds,
     ...(clamped.xpertApiKey ? { xpertApiKey: clamped.xpertApiKey } : {}),
     ...(clamped.xpertApiBaseUrl ? { xpertApiBaseUrl: clamped.xpertApiBaseUrl } : {}),
+    ...accessConfigOf(clamped.access ?? OPEN_ACCESS),
+    ...(clamped.groupSessionMode === 'shared' ? { groupSessionMode: 'shared' } : {}),
   };
 }
 
 /** Session idle timeout of a stored binding config (defaults when absent or odd). */
 export function sessionTimeoutOf(config: TriggerBindingConfig | undefined | null): number {
   return clamp('sessionTimeoutSeconds', readNumber(config?.sessionTimeoutSeconds, TRIGGER_LIMITS.sessionTimeoutSeconds.default));
+}
+
+/** Group session mode of a stored binding config ('per_user' when absent or odd). */
+export function groupSessionModeOf(config: TriggerBindingConfig | undefined | null): GroupSessionMode {
+  return config?.groupSessionMode === 'shared' ? 'shared' : 'per_user';
 }
 
 /** Summary window of a stored binding config; 0 = dispatch each message at once. */

@@ -31,7 +31,24 @@ export class TriggerValidator {
     if (config.xpertApiBaseUrl && !isHttpUrl(config.xpertApiBaseUrl)) {
       items.push(checklistItem({ code: TRIGGER_CHECK.apiBaseUrlInvalid, messageKey: 'trigger.check.apiBaseUrlInvalid', field: 'xpertApiBaseUrl', node, value: config.xpertApiBaseUrl }));
     }
+    items.push(...this.checkAccess(config, node));
     items.push(...(await this.checkIntegration(params?.xpertId, config, node)));
+    return items;
+  }
+
+  /** A "selected" scope with nothing selected shuts everybody out: almost surely not meant. */
+  private checkAccess(config: DingTalkTriggerConfig, node?: string): ChecklistItem[] {
+    const { access } = config;
+    const items: ChecklistItem[] = [];
+    if (access.privateChatScope === 'selected' && access.privateChatUsers.length === 0) {
+      items.push(checklistItem({ code: TRIGGER_CHECK.privateUsersEmpty, messageKey: 'trigger.check.privateUsersEmpty', field: 'privateChatUsers', node }));
+    }
+    if (access.groupScope === 'selected' && access.groups.length === 0) {
+      items.push(checklistItem({ code: TRIGGER_CHECK.groupsEmpty, messageKey: 'trigger.check.groupsEmpty', field: 'groups', node }));
+    }
+    if (access.groupMemberScope === 'selected' && access.groupMembers.length === 0) {
+      items.push(checklistItem({ code: TRIGGER_CHECK.groupMembersEmpty, messageKey: 'trigger.check.groupMembersEmpty', field: 'groupMembers', node }));
+    }
     return items;
   }
 

@@ -4,6 +4,11 @@ import { i18nObject } from '../i18n';
 import { PROVIDER_NAME } from '../tokens';
 import { TRIGGER_LIMITS } from './trigger-config';
 
+/** Option lists for the access fields; the integration chosen above is passed as `integration`. */
+export const USER_OPTIONS_URL = '/api/dingtalk/user-select-options';
+export const GROUP_OPTIONS_URL = '/api/dingtalk/chat-select-options';
+const INTEGRATION_DEPENDENCY = [{ name: 'integrationId', alias: 'integration' }];
+
 /** What the studio renders for a DingTalk trigger node (json-schema-form, no variable picker). */
 export const triggerMeta: TWorkflowTriggerMeta = {
   name: PROVIDER_NAME,
@@ -49,6 +54,59 @@ export const triggerMeta: TWorkflowTriggerMeta = {
         default: TRIGGER_LIMITS.summaryWindowSeconds.default,
         minimum: TRIGGER_LIMITS.summaryWindowSeconds.min,
         maximum: TRIGGER_LIMITS.summaryWindowSeconds.max,
+      },
+      privateChatScope: {
+        type: 'string',
+        title: i18nObject('access.field.privateChatScope'),
+        description: i18nObject('access.field.privateChatScope.help'),
+        enum: ['everyone', 'selected'],
+        default: 'everyone',
+        'x-ui': { enumLabels: { everyone: i18nObject('access.option.everyone'), selected: i18nObject('access.option.selectedUsers') } },
+      },
+      privateChatUsers: {
+        type: 'array',
+        items: { type: 'string' },
+        title: i18nObject('access.field.privateChatUsers'),
+        description: i18nObject('access.field.privateChatUsers.help'),
+        'x-ui': { component: 'remoteSelect', selectUrl: USER_OPTIONS_URL, multiple: true, depends: INTEGRATION_DEPENDENCY },
+      },
+      groupScope: {
+        type: 'string',
+        title: i18nObject('access.field.groupScope'),
+        description: i18nObject('access.field.groupScope.help'),
+        enum: ['all', 'selected'],
+        default: 'all',
+        'x-ui': { enumLabels: { all: i18nObject('access.option.allGroups'), selected: i18nObject('access.option.selectedGroups') } },
+      },
+      groups: {
+        type: 'array',
+        items: { type: 'string' },
+        title: i18nObject('access.field.groups'),
+        description: i18nObject('access.field.groups.help'),
+        'x-ui': { component: 'remoteSelect', selectUrl: GROUP_OPTIONS_URL, multiple: true, depends: INTEGRATION_DEPENDENCY },
+      },
+      groupMemberScope: {
+        type: 'string',
+        title: i18nObject('access.field.groupMemberScope'),
+        description: i18nObject('access.field.groupMemberScope.help'),
+        enum: ['everyone', 'selected'],
+        default: 'everyone',
+        'x-ui': { enumLabels: { everyone: i18nObject('access.option.everyone'), selected: i18nObject('access.option.selectedUsers') } },
+      },
+      groupMembers: {
+        type: 'array',
+        items: { type: 'string' },
+        title: i18nObject('access.field.groupMembers'),
+        description: i18nObject('access.field.groupMembers.help'),
+        'x-ui': { component: 'remoteSelect', selectUrl: USER_OPTIONS_URL, multiple: true, depends: INTEGRATION_DEPENDENCY },
+      },
+      groupSessionMode: {
+        type: 'string',
+        title: i18nObject('group.field.sessionMode'),
+        description: i18nObject('group.field.sessionMode.help'),
+        enum: ['per_user', 'shared'],
+        default: 'per_user',
+        'x-ui': { enumLabels: { per_user: i18nObject('group.option.perUser'), shared: i18nObject('group.option.shared') } },
       },
       xpertApiKey: {
         type: 'string',

@@ -77,7 +77,8 @@ test('chats with the demo expert in both connection modes and ends a conversatio
   expect(await botBubble('http-group', 'You said').count()).toBe(0);
   expect(await botBubble('stream-private', 'You said').count()).toBe(0);
 
-  const endButton = page.getByTestId('window-http-private').getByTestId('action-button').filter({ hasText: 'End conversation' }).last();
+  // The End link rides in the answer's last markdown message (a button on cards): a link either way.
+  const endButton = page.getByTestId('window-http-private').getByRole('link', { name: 'End conversation' }).last();
   await endButton.waitFor({ timeout: ANSWER_TIMEOUT_MS });
   await endButton.click();
   await botBubble('http-private', 'Conversation ended').first().waitFor({ timeout: ANSWER_TIMEOUT_MS });

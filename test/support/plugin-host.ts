@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { startHost, type HostHarness, type HostHarnessOptions, type HostProfile } from '../../sandbox/host/harness';
 import { createSimulator, type DingTalkSimulator } from '../../sandbox/simulator';
 import { DingTalkUserDriver, type DriverApp } from '../../sandbox/simulator/user-driver';
+import { CaptureLogger } from './capture-logger';
 import { createServerDatabase, databaseUrl } from './database';
 
 /**
@@ -16,6 +17,8 @@ export interface PluginHost {
   simulator: DingTalkSimulator;
   http: { id: string; app: Required<Omit<DriverApp, 'corpId' | 'cardCallbackSecret'>> & DriverApp; driver: DingTalkUserDriver; webhookUrl: string };
   stream: { id: string; app: DriverApp };
+  /** What the host and plugin logged (when no logger was given). */
+  logs: CaptureLogger;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,7 @@ export const HTTP_APP = {
 export const STREAM_APP = { clientId: 'dingteststreamapp', clientSecret: 'stream-app-secret-0123456789', robotCode: 'dingteststreamapp' };
 
 export async function startPluginHost(options: PluginHostOptions = {}): Promise<PluginHost> {
+  const logs = new CaptureLogger();
   const simulator = await createSimulator();
   simulator.apps.register(HTTP_APP);
   simulator.apps.register(STREAM_APP);
@@ -79,7 +83,8 @@ export async function startPluginHost(options: PluginHostOptions = {}): Promise<
         ...options.pluginConfig,
       },
       overrides: options.overrides,
-      logger: options.logger,
+      // Captured, not printed: a passing run shows no WARN/ERROR lines from failures tests provoke.
+      logger: options.logger ?? logs,
       profile: options.profile,
       beforeBoot: options.beforeBoot,
       ...(options.handoffQueue !== undefined ? { handoffQueue: options.handoffQueue } : {}),
@@ -90,6 +95,7 @@ export async function startPluginHost(options: PluginHostOptions = {}): Promise<
       simulator,
       http: { id: httpId, app: httpApp, driver: new DingTalkUserDriver({ simulator, app: httpApp }), webhookUrl: `${host.url}/api/dingtalk/webhook/${httpId}` },
       stream: { id: streamId, app: STREAM_APP },
+      logs,
       close: async () => {
         await started.close();
         await simulator.close();

@@ -27,6 +27,8 @@ interface CardContent {
   callbackRouteKey?: string;
   /** Streaming state of AI cards. */
   stream?: { key: string; finalized: boolean; error: boolean; guids: string[] };
+  /** People the group deliver model @-mentions (`imGroupOpenDeliverModel.atUserIds`: userId → nick). */
+  atUserIds?: string[];
 }
 
 const SPACE_PATTERN = /^(IM_GROUP|IM_ROBOT|IM_SINGLE|ONE_BOX)\.(.+)$/;
@@ -56,6 +58,7 @@ export function registerCardRoutes(ctx: SimContext): void {
       const spaces = parseSpaces(body.openSpaceId);
       if (!spaces) return bad('invalidParameter.openSpaceId.invalid', 'openSpaceId格式错误').error;
       let robotCode: string | undefined;
+      let atUserIds: string[] | undefined;
       for (const space of spaces) {
         const model = space.spaceType === 'IM_GROUP' ? 'imGroupOpenDeliverModel' : space.spaceType === 'IM_ROBOT' ? 'imRobotOpenDeliverModel' : undefined;
         if (!model) continue;
@@ -69,6 +72,12 @@ export function registerCardRoutes(ctx: SimContext): void {
           return bad('param.openSpaceModelInvalid', '错误的场域属性模型').error;
         }
         const code = asObject(deliver).robotCode;
+        const mentioned = asObject(deliver).atUserIds;
+        if (model === 'imGroupOpenDeliverModel' && mentioned !== undefined) {
+          // Documented as Map<userId, nick>; anything else is rejected like a bad parameter.
+          if (typeof mentioned !== 'object' || mentioned === null || Array.isArray(mentioned)) return bad('invalidParameter.atUserIds.invalid', 'atUserIds格式错误').error;
+          atUserIds = Object.keys(mentioned);
+        }
         if (code !== undefined || model === 'imGroupOpenDeliverModel') {
           const checked = checkRobotCode(ctx.apps, req.app, code);
           if (!checked.ok) return checked.error;
@@ -81,6 +90,7 @@ export function registerCardRoutes(ctx: SimContext): void {
         ...(body.privateData ? { privateData: asObject(body.privateData) } : {}),
         ...(typeof body.callbackType === 'string' ? { callbackType: body.callbackType } : {}),
         ...(typeof body.callbackRouteKey === 'string' ? { callbackRouteKey: body.callbackRouteKey } : {}),
+        ...(atUserIds?.length ? { atUserIds } : {}),
       };
       const deliverResults = spaces.map((space, index) => {
         const carrierId = ctx.messages.newProcessQueryKey();

@@ -1,3 +1,4 @@
+import { AccessRefusalEntity } from './access-refusal.entity';
 import { ActionUseEntity } from './action-use.entity';
 import { AggregateEntity } from './aggregate.entity';
 import { AppBudgetEntity } from './app-budget.entity';
@@ -7,8 +8,10 @@ import { DispatchRunEntity } from './dispatch-run.entity';
 import { HandoffEntity } from './handoff.entity';
 import { InboxEntity } from './inbox.entity';
 import { OutboxEntity } from './outbox.entity';
+import { SeenGroupEntity } from './seen-group.entity';
 import { TriggerBindingEntity } from './trigger-binding.entity';
 
+export * from './access-refusal.entity';
 export * from './action-use.entity';
 export * from './aggregate.entity';
 export * from './app-budget.entity';
@@ -18,6 +21,7 @@ export * from './dispatch-run.entity';
 export * from './handoff.entity';
 export * from './inbox.entity';
 export * from './outbox.entity';
+export * from './seen-group.entity';
 export * from './table-names';
 export * from './trigger-binding.entity';
 
@@ -33,4 +37,6 @@ export const PLUGIN_ENTITIES = [
   ActionUseEntity,
   CardRouteEntity,
   AppBudgetEntity,
+  AccessRefusalEntity,
+  SeenGroupEntity,
 ];

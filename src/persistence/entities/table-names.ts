@@ -12,6 +12,8 @@ export const TABLES = {
   aggregate: `${TABLE_PREFIX}aggregate`,
   outbox: `${TABLE_PREFIX}outbox`,
   dispatchRun: `${TABLE_PREFIX}dispatch_run`,
+  accessRefusal: `${TABLE_PREFIX}access_refusal`,
+  seenGroup: `${TABLE_PREFIX}seen_group`,
   appBudget: `${TABLE_PREFIX}app_budget`,
   actionUse: `${TABLE_PREFIX}action_use`,
   cardRoute: `${TABLE_PREFIX}card_route`,

@@ -6,6 +6,7 @@ import { DeliveryBudget1732000000006 } from './0006-delivery-budget.migration';
 import { DispatchRun1732000000008 } from './0008-dispatch-run.migration';
 import { LegacyBindings1732000000009 } from './0009-legacy-bindings.migration';
 import { HandoffLeanIndexes1732000000010 } from './0010-handoff-lean-indexes.migration';
+import { AccessControl1732000000011 } from './0011-access-control.migration';
 
 export { Init1732000000001 } from './0001-init.migration';
 export { ConversationState1732000000002 } from './0002-conversation-state.migration';
@@ -15,6 +16,7 @@ export { DeliveryBudget1732000000006 } from './0006-delivery-budget.migration';
 export { DispatchRun1732000000008 } from './0008-dispatch-run.migration';
 export { LegacyBindings1732000000009 } from './0009-legacy-bindings.migration';
 export { HandoffLeanIndexes1732000000010 } from './0010-handoff-lean-indexes.migration';
+export { AccessControl1732000000011 } from './0011-access-control.migration';
 
 /** Every plugin migration, oldest first. Append new ones here. */
 export const PLUGIN_MIGRATIONS = [
@@ -26,4 +28,5 @@ export const PLUGIN_MIGRATIONS = [
   DispatchRun1732000000008,
   LegacyBindings1732000000009,
   HandoffLeanIndexes1732000000010,
+  AccessControl1732000000011,
 ];

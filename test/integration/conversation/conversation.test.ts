@@ -154,7 +154,8 @@ describe('conversation engine: message → session → Xpert API runner → repl
     await engine.openLink(rejectUrl as string);
     await engine.drain();
     expect(runsSince(before)).toHaveLength(2);
-    expect(engine.reply.notices.map((n) => n.text)).toEqual(['This request was already answered or is no longer waiting for you.']);
+    // Confirm was acknowledged before the resumed answer; the late Reject is told it is too late.
+    expect(engine.reply.notices.map((n) => n.text)).toEqual(['Confirmed. Continuing…', 'This request was already answered or is no longer waiting for you.']);
   });
 
   it('Reject resumes the run with a rejection and ends with a message', async () => {
@@ -166,6 +167,9 @@ describe('conversation engine: message → session → Xpert API runner → repl
     expect(runsSince(before)[1].kind).toBe('resume');
     expect(engine.reply.streamedTexts()[1]).toBe('Rejected');
     expect(engine.reply.notices.map((n) => n.text)).toEqual(['Cancelled as you asked.']);
+    // Acknowledged before anything of the continued run reaches the chat.
+    const resumed = engine.reply.replies[1].key;
+    expect(engine.reply.timeline.slice(-2)).toEqual(['notice:Cancelled as you asked.', `answer:${resumed}`]);
   });
 
   it('an expert error is finished as an error (the reply path tells the user), not silence', async () => {

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { PluginDatabase } from '../../../src/core/plugin-database.service';
 import { TriggerBindingRepository, type Database } from '../../../src/persistence';
 import type { RunnerLogger } from '../../../src/runner/expert-runner.port';
@@ -6,6 +7,7 @@ import { TriggerCallbacks } from '../../../src/trigger/trigger-callbacks';
 import { TRIGGER_CHECK } from '../../../src/trigger/trigger-checklist';
 import { TriggerPublisher } from '../../../src/trigger/trigger-publisher';
 import { TriggerValidator } from '../../../src/trigger/trigger-validator';
+import { CaptureLogger } from '../../support/capture-logger';
 import { openTestDatabase, resetTables, type TestDatabase } from '../../support/database';
 import { integrationRecord, MemoryIntegrationRecords } from './support/fakes';
 
@@ -65,6 +67,16 @@ describe('DingTalk trigger: validate, publish, stop', () => {
       expect(item).toMatchObject({ node: 'Trigger_1', field: 'integrationId', value: 'int-gone', level: 'error' });
       expect(item.message.en_US).toMatch(/does not exist/);
       expect(item.message.zh_Hans).toMatch(/不存在/);
+    });
+
+    it('a selected scope with nothing selected is reported on its field', async () => {
+      expect(await codes({ integrationId: 'int-1', privateChatScope: 'selected' })).toEqual([TRIGGER_CHECK.privateUsersEmpty]);
+      expect(await codes({ integrationId: 'int-1', groupScope: 'selected', groups: [] })).toEqual([TRIGGER_CHECK.groupsEmpty]);
+      expect(await codes({ integrationId: 'int-1', groupMemberScope: 'selected', groupMembers: ' , ' })).toEqual([TRIGGER_CHECK.groupMembersEmpty]);
+      expect(await codes({ integrationId: 'int-1', privateChatScope: 'selected', privateChatUsers: ['u1'], groupScope: 'selected', groups: ['cidA'] })).toEqual([]);
+      const [item] = await new TriggerValidator({ database, integrations: records }).validate({ xpertId: 'x', config: { integrationId: 'int-1', groupScope: 'selected' } });
+      expect(item).toMatchObject({ field: 'groups', level: 'error' });
+      expect(item.message.zh_Hans).toMatch(/未选择任何群/);
     });
 
     it('reports an integration bound to another expert while enabled; not for the same expert or a disabled one', async () => {
@@ -153,14 +165,22 @@ describe('DingTalk trigger: validate, publish, stop', () => {
     });
 
     it('the Nest strategy: meta, bootstrap skip, and publish resolves even when the database is down', async () => {
-      const strategy = new DingTalkTriggerStrategy(downDatabase as unknown as PluginDatabase, records, callbacks);
-      expect(strategy.meta.name).toBe('dingtalk');
-      expect(strategy.bootstrap).toEqual({ mode: 'skip' });
-      await expect(strategy.publish({ xpertId: 'xpert-a', config: { integrationId: 'int-1' } as never }, jest.fn())).resolves.toBeUndefined();
-      expect(callbacks.has('xpert-a')).toBe(true);
-      // stop resolves with the database down too, and still drops this replica's callback.
-      await expect(strategy.stop({ xpertId: 'xpert-a', config: { integrationId: 'int-1' } as never })).resolves.toBeUndefined();
-      expect(callbacks.has('xpert-a')).toBe(false);
+      // The strategy logs through Nest's Logger: captured here and asserted, not printed.
+      const logs = new CaptureLogger();
+      Logger.overrideLogger(logs);
+      try {
+        const strategy = new DingTalkTriggerStrategy(downDatabase as unknown as PluginDatabase, records, callbacks);
+        expect(strategy.meta.name).toBe('dingtalk');
+        expect(strategy.bootstrap).toEqual({ mode: 'skip' });
+        await expect(strategy.publish({ xpertId: 'xpert-a', config: { integrationId: 'int-1' } as never }, jest.fn())).resolves.toBeUndefined();
+        expect(callbacks.has('xpert-a')).toBe(true);
+        // stop resolves with the database down too, and still drops this replica's callback.
+        await expect(strategy.stop({ xpertId: 'xpert-a', config: { integrationId: 'int-1' } as never })).resolves.toBeUndefined();
+        expect(callbacks.has('xpert-a')).toBe(false);
+        expect(logs.text()).toContain('publish could not write the binding code=ECONNREFUSED');
+      } finally {
+        Logger.overrideLogger(['error', 'warn', 'log']);
+      }
     });
 
     it('stop removes the binding and the callback, but never a successor', async () => {

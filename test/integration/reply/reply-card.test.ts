@@ -251,7 +251,7 @@ describe('closing messages in card mode', () => {
     expect(textOf(cards()[0])).toBe(`${TEXT}\n\n---\nReply here to ask a follow-up, or end the conversation. [End conversation](https://x.example.com/end)`);
   });
 
-  it('done with an overflow: the link comes after the last markdown segment, as its own message', async () => {
+  it('done with an overflow: the link rides in the last markdown segment', async () => {
     const target = world.target('private');
     const text = longAnswer(3_000);
     const session = await cardService({ cardMaxBytes: 800 }).open(target, 'card-end-long');
@@ -259,7 +259,8 @@ describe('closing messages in card mode', () => {
     await session.finish({ text, status: 'idle' }, { endUrl: 'https://x.example.com/end' });
     const all = world.sim.messages();
     expect(textOf(all[0])).not.toContain('x.example.com/end');
-    expect(all[all.length - 1].content).toMatchObject({ msgtype: 'actionCard', actionCard: { singleURL: 'https://x.example.com/end' } });
+    expect(textOf(all[all.length - 1])).toMatch(/\n\n---\nReply here to ask a follow-up, or end the conversation\. \[End conversation\]\(https:\/\/x\.example\.com\/end\)$/);
+    expect(all.every((m) => (m.content as { msgtype?: string }).msgtype !== 'actionCard')).toBe(true);
   });
 
   it('interrupt in a private chat: the card is finalized, then Confirm / Reject links follow', async () => {

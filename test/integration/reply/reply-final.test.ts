@@ -17,14 +17,13 @@ beforeEach(async () => {
 
 const LINKS = { confirmUrl: 'https://xpert.example.com/a?d=confirm', rejectUrl: 'https://xpert.example.com/a?d=reject', endUrl: 'https://xpert.example.com/a?d=end' };
 
-it('normal end: the answer, then one action card with the End conversation link', async () => {
+it('normal end: one message, the answer with the End conversation link in it', async () => {
   const target = world.target('group', { sessionWebhookExpiresAt: 0 }); // OpenAPI
   await answer(world.service(), target, 'fin-1', deltas('All done.'), {}, { endUrl: LINKS.endUrl });
-  const [reply, closing] = world.sim.messages();
-  expect(textOf(reply)).toBe('All done.');
-  expect(closing).toMatchObject({ kind: 'robot', msgKey: 'sampleActionCard' });
-  expect(closing.content).toMatchObject({ singleTitle: 'End conversation', singleURL: LINKS.endUrl });
-  expect(world.sim.messages()).toHaveLength(2);
+  const [reply] = world.sim.messages();
+  expect(reply).toMatchObject({ kind: 'robot', msgKey: 'sampleMarkdown' });
+  expect(textOf(reply)).toBe(`All done.\n\n---\nReply here to ask a follow-up, or end the conversation. [End conversation](${LINKS.endUrl})`);
+  expect(world.sim.messages()).toHaveLength(1);
 });
 
 it('normal end without an end link: just the answer', async () => {
@@ -83,5 +82,6 @@ it('finishing a retried turn again posts no closing message twice', async () => 
     await answer(service, target, 'fin-7', [], { status: 'interrupted', interrupt: { operation: {}, prompt: 'x' } }, LINKS);
     await answer(service, target, 'fin-8', deltas('Answer.'), {}, LINKS);
   }
-  expect(world.sim.messages()).toHaveLength(5);
+  // error: answer + apology; interrupt: the prompt; done: one message with the link.
+  expect(world.sim.messages()).toHaveLength(4);
 });

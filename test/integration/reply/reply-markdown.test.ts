@@ -124,12 +124,21 @@ describe('long answers and segments', () => {
     expect(world.sim.messages().map(textOf)).toEqual(['Let me look that up for you.', ' Found it: 42.']);
   });
 
-  it('sends nothing but the final actions for an empty answer', async () => {
+  it('sends nothing but the End link for an empty answer', async () => {
     const target = world.target('private');
     await answer(world.service(), target, 'job-empty', [], {}, { endUrl: 'https://xpert.example.com/end?s=1' });
     const messages = world.sim.messages();
     expect(messages).toHaveLength(1);
-    expect(messages[0].content).toMatchObject({ msgtype: 'actionCard', actionCard: { singleTitle: 'End conversation', singleURL: 'https://xpert.example.com/end?s=1' } });
+    expect(textOf(messages[0])).toBe('Reply here to ask a follow-up, or end the conversation. [End conversation](https://xpert.example.com/end?s=1)');
+  });
+
+  it("`/tool`'s answer cut at its tool call inside **…** stays one well-formed message", async () => {
+    const target = world.target('private');
+    const events = [...deltas('**You said:*'), { type: 'tool_start', id: 't', name: 'demo_search' } as const, { type: 'tool_end', id: 't', status: 'success' } as const, ...deltas('* /tool')];
+    await answer(world.service(), target, 'job-bold', events, {}, { endUrl: 'https://xpert.example.com/end?s=2' });
+    const messages = world.sim.messages();
+    expect(messages).toHaveLength(1);
+    expect(textOf(messages[0])).toBe('**You said:** /tool\n\n---\nReply here to ask a follow-up, or end the conversation. [End conversation](https://xpert.example.com/end?s=2)');
   });
 
   it('takes the tail from the result when fewer deltas were fed', async () => {
@@ -153,7 +162,9 @@ describe('P15: retries never post twice', () => {
     await answer(world.service({ markdownChunkBytes: 1000 }), target, 'job-twice', events, {}, { endUrl: 'https://x.example.com/end' });
     expect(world.sim.messages()).toHaveLength(first);
     expect(world.sim.calls({ path: SEND_PATHS })).toHaveLength(firstCalls);
-    expect(world.sim.messages().slice(0, -1).map(textOf).join('')).toBe(text);
+    const all = world.sim.messages().map(textOf).join('');
+    expect(all.startsWith(text.trimEnd())).toBe(true);
+    expect(all.endsWith('[End conversation](https://x.example.com/end)')).toBe(true);
   });
 
   it('a job killed after segment 2 resumes without resending segments 1–2', async () => {

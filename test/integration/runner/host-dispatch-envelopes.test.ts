@@ -97,13 +97,11 @@ async function deliver(processor: DispatchReply, messages: HandoffMessage[]): Pr
   return results;
 }
 
-/** The answer's markdown segments as the user sees them (not the closing message). */
+/** The answer's markdown segments as the user sees them (without the End link the last one ends with). */
 function answerText(): string {
-  return world.sim
-    .messages()
-    .filter((message) => !textOf(message).includes('end the conversation'))
-    .map(textOf)
-    .join('');
+  const all = world.sim.messages().map(textOf).join('');
+  const footer = all.lastIndexOf('\n\n---\nReply here to ask a follow-up');
+  return footer >= 0 ? all.slice(0, footer) : all;
 }
 
 async function runRow() {
@@ -121,10 +119,10 @@ it('applies redelivered and out-of-order envelopes exactly once, in sequence ord
 
   expect(results.every((result) => result.status === 'ok')).toBe(true);
   expect(answerText()).toBe(ANSWER);
-  // Two segments (at the tool start, at the end) and one closing message; nothing twice.
+  // Two segments (at the tool start, at the end, with the End link in it); nothing twice.
   const keys = (await world.database.db.query<{ idempotency_key: string }>(`SELECT idempotency_key FROM plugin_dingtalk_outbox WHERE status = 'sent' ORDER BY idempotency_key`)).map((row) => row.idempotency_key);
-  expect(keys).toEqual([`${RUN}:final`, `${RUN}:seg:0`, `${RUN}:seg:1`, `run:${RUN}`]);
-  expect(world.sim.messages()).toHaveLength(3);
+  expect(keys).toEqual([`${RUN}:seg:0`, `${RUN}:seg:1`, `run:${RUN}`]);
+  expect(world.sim.messages()).toHaveLength(2);
   const run = await runRow();
   expect(run).toMatchObject({ status: 'completed', nextSequence: all.length + 1, buffered: {} });
   expect((await new OutboxRepository(world.database.db).findByKey(`run:${RUN}`))?.result).toMatchObject({ status: 'idle', text: ANSWER, conversationId: CONVERSATION });
@@ -143,7 +141,7 @@ it('keeps an early envelope waiting in the database, so another processor (a res
   const results = await deliver(new DispatchReply(deps(world.service())), [all[4], all[3], ...all.slice(6)]);
   expect(results.every((result) => result.status === 'ok')).toBe(true);
   expect(answerText()).toBe(ANSWER);
-  expect(world.sim.messages()).toHaveLength(3);
+  expect(world.sim.messages()).toHaveLength(2);
 });
 
 it('survives a crash mid-run: the failed envelope is redelivered and the answer still goes out once', async () => {
@@ -178,7 +176,7 @@ it('survives a crash mid-run: the failed envelope is redelivered and the answer 
   expect(redelivered).toEqual([{ status: 'ok' }]);
 
   expect(answerText()).toBe(ANSWER);
-  expect(world.sim.messages()).toHaveLength(3);
+  expect(world.sim.messages()).toHaveLength(2);
   expect((await runRow()).status).toBe('completed');
 });
 
@@ -196,7 +194,7 @@ it('survives a crash mid-run: the failed envelope is redelivered and the answer 
   };
   await Promise.all([drive(new DispatchReply(deps(world.service())), all), drive(new DispatchReply(deps(world.service())), [...all].reverse())]);
   expect(answerText()).toBe(ANSWER);
-  expect(world.sim.messages()).toHaveLength(3);
+  expect(world.sim.messages()).toHaveLength(2);
   expect((await runRow()).status).toBe('completed');
 });
 

@@ -1,5 +1,6 @@
 import { startSandbox, type Sandbox } from '../../../sandbox/sandbox';
 import type { SimMessage } from '../../../sandbox/simulator/types';
+import { CaptureLogger } from '../../support/capture-logger';
 import { waitFor } from '../../support/wait-for';
 
 // The sandbox on a host that offers its handoff queue: the demo bindings carry no API key, and the
@@ -7,7 +8,7 @@ import { waitFor } from '../../support/wait-for';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, handoffQueue: true });
+  sandbox = await startSandbox({ port: 0, handoffQueue: true, logger: new CaptureLogger() });
 });
 afterAll(async () => {
   await sandbox?.close();

@@ -93,11 +93,11 @@ describe('0.0.9 tool parameters produce the same DingTalk calls as ours', () => 
     expect(result.content).toMatch(/Pass message_id/);
   });
 
-  it('dingtalk_send_file accepts its parameters and answers that it is not available yet, sending nothing', async () => {
+  it('dingtalk_send_file accepts its parameters; a workspace path alone gets a clear answer, sending nothing', async () => {
     const result = await f.run(f.tool(f.middleware(legacyOptions), FILE), { file: { path: '/workspace/report.pdf', name: 'report.pdf', mimeType: 'application/pdf', size: 1024 }, timeoutMs: 5000 });
     expect(result.status).toBe('error');
-    expect(result.content).toMatch(/not available yet/);
-    expect(result.state.dingtalk_notify_last_result).toMatchObject({ ok: false, error_code: 'notify_file_unavailable' });
+    expect(result.content).toMatch(/cannot read "report.pdf".*content_base64/);
+    expect(result.state.dingtalk_notify_last_result).toMatchObject({ ok: false, error_code: 'notify_file_content_missing' });
     expect(f.sim.calls()).toEqual([]);
   });
 });

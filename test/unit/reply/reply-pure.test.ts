@@ -91,8 +91,11 @@ describe('card target', () => {
     expect(outTrackIdFor('k'.repeat(500)).length).toBeLessThanOrEqual(64);
   });
 
-  it('builds the group and robot spaces, each with its open space model', () => {
-    expect(cardSpaceFor(base)).toEqual({ openSpaceId: 'dtv1.card//IM_GROUP.cidG', imGroupOpenDeliverModel: {}, imGroupOpenSpaceModel: { supportForward: true } });
+  it('builds the group and robot spaces, each with its open space model; the group deliver model @-mentions the asker', () => {
+    expect(cardSpaceFor(base)).toEqual({ openSpaceId: 'dtv1.card//IM_GROUP.cidG', imGroupOpenDeliverModel: { atUserIds: { u1: 'u1' } }, imGroupOpenSpaceModel: { supportForward: true } });
+    expect(cardSpaceFor({ ...base, senderNick: 'Ann' })?.imGroupOpenDeliverModel).toEqual({ atUserIds: { u1: 'Ann' } });
+    // An external member has no userId to mention.
+    expect(cardSpaceFor({ ...base, senderStaffId: undefined })).toEqual({ openSpaceId: 'dtv1.card//IM_GROUP.cidG', imGroupOpenDeliverModel: {}, imGroupOpenSpaceModel: { supportForward: true } });
     expect(cardSpaceFor({ ...base, conversationType: 'private' })).toEqual({
       openSpaceId: 'dtv1.card//IM_ROBOT.u1',
       imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT' },

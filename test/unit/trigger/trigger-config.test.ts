@@ -1,16 +1,19 @@
+import { OPEN_ACCESS } from '../../../src/access/access-policy';
 import { triggerMeta } from '../../../src/trigger/trigger.meta';
 import { TriggerCallbacks } from '../../../src/trigger/trigger-callbacks';
 import { clampTriggerConfig, inRange, readTriggerConfig, sessionTimeoutOf, summaryWindowOf, toBindingConfig } from '../../../src/trigger/trigger-config';
 
 describe('trigger config', () => {
   it('reads node.config leniently with defaults', () => {
-    expect(readTriggerConfig(undefined)).toEqual({ enabled: true, integrationId: '', sessionTimeoutSeconds: 3600, summaryWindowSeconds: 0 });
+    expect(readTriggerConfig(undefined)).toEqual({ enabled: true, integrationId: '', sessionTimeoutSeconds: 3600, summaryWindowSeconds: 0, access: OPEN_ACCESS, groupSessionMode: 'per_user' });
     expect(readTriggerConfig({ enabled: 'false', integrationId: ' int-1 ', sessionTimeoutSeconds: '120', summaryWindowSeconds: 5, xpertApiKey: ' sk ', xpertApiBaseUrl: '' })).toEqual({
       enabled: false,
       integrationId: 'int-1',
       sessionTimeoutSeconds: 120,
       summaryWindowSeconds: 5,
       xpertApiKey: 'sk',
+      access: OPEN_ACCESS,
+      groupSessionMode: 'per_user',
     });
     expect(readTriggerConfig({ summaryWindowSeconds: 'x' }).summaryWindowSeconds).toBeNaN();
   });
@@ -39,7 +42,7 @@ describe('trigger config', () => {
     expect(triggerMeta.label).toEqual({ en_US: 'DingTalk', zh_Hans: '钉钉' });
     expect(triggerMeta.icon).toMatchObject({ type: 'svg' });
     const props = triggerMeta.configSchema.properties;
-    expect(Object.keys(props)).toEqual(['enabled', 'integrationId', 'sessionTimeoutSeconds', 'summaryWindowSeconds', 'xpertApiKey', 'xpertApiBaseUrl']);
+    expect(Object.keys(props)).toEqual(['enabled', 'integrationId', 'sessionTimeoutSeconds', 'summaryWindowSeconds', 'privateChatScope', 'privateChatUsers', 'groupScope', 'groups', 'groupMemberScope', 'groupMembers', 'groupSessionMode', 'xpertApiKey', 'xpertApiBaseUrl']);
     expect(props.enabled.default).toBe(true);
     expect(props.integrationId['x-ui']).toEqual({ component: 'remoteSelect', selectUrl: '/api/integration/select-options?provider=dingtalk' });
     expect(props.sessionTimeoutSeconds).toMatchObject({ default: 3600, minimum: 60, maximum: 604800 });

@@ -37,13 +37,18 @@ export interface RecordedNotice {
 export class RecordingReply implements ReplyPort {
   readonly replies: RecordedReply[] = [];
   readonly notices: RecordedNotice[] = [];
+  /** What reached the chat first: `notice:<text>` and `answer:<key>` (first text of an answer), in order. */
+  readonly timeline: string[] = [];
   failNotices = 0;
 
   async open(target: ReplyTarget, key: string): Promise<ReplySession> {
     const reply: RecordedReply = { target, key, events: [] };
     this.replies.push(reply);
     return {
-      onEvent: async (event) => void reply.events.push(event),
+      onEvent: async (event) => {
+        if (event.type === 'text' && !reply.events.some((e) => e.type === 'text')) this.timeline.push(`answer:${key}`);
+        reply.events.push(event);
+      },
       finish: async (result, actions) => void (reply.finished = { result, actions }),
     };
   }
@@ -55,6 +60,7 @@ export class RecordingReply implements ReplyPort {
     }
     if (this.notices.some((notice) => notice.key === key)) return;
     this.notices.push({ target, key, text, ...(actions ? { actions } : {}) });
+    this.timeline.push(`notice:${text}`);
   }
 
   /** The text the user saw streaming for each reply, in order. */
