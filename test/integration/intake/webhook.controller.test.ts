@@ -96,7 +96,8 @@ describe('robot messages in HTTP mode', () => {
       Array.from({ length: 20 }, () => driver().postRobotMessage(stack.http.webhookUrl, message).finally(() => (answered += 1))),
     );
     try {
-      await waitFor(async () => (await waitingOnInbox()) >= 2, 'deliveries waiting on the inbox');
+      // Group commit may join the deliveries into fewer statements: at least one waits in the database.
+      await waitFor(async () => (await waitingOnInbox()) >= 1, 'deliveries waiting on the inbox');
       expect(answered).toBe(0);
     } finally {
       await blocker.rollbackTransaction();
