@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
+import { t } from '../../src/i18n';
 
 /**
  * The sandbox page in a real (headless) Chromium: a user writes in the HTTP-mode private chat and
@@ -18,6 +19,7 @@ let sandbox: Sandbox | undefined;
 let context: BrowserContext | undefined;
 let page: Page;
 let screenshotTaken = false;
+let dataDir: string;
 const tempDirs: string[] = [];
 
 function tempDir(prefix: string): string {
@@ -39,7 +41,8 @@ async function send(windowKey: string, text: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, dataDir: tempDir('dingtalk-sandbox-e2e-') });
+  dataDir = tempDir('dingtalk-sandbox-e2e-');
+  sandbox = await startSandbox({ port: 0, dataDir });
   context = await chromium.launchPersistentContext(tempDir('dingtalk-sandbox-chromium-'), {
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     headless: true,
@@ -80,7 +83,11 @@ test('chats with the demo expert in both connection modes and ends a conversatio
   // The End link rides in the answer's last markdown message (a button on cards): a link either way.
   const endButton = page.getByTestId('window-http-private').getByRole('link', { name: 'End conversation' }).last();
   await endButton.waitFor({ timeout: ANSWER_TIMEOUT_MS });
-  await endButton.click();
+  // DingTalk opens the link in a browser: the page only asks, and its button does it.
+  const [linkPage] = await Promise.all([context!.waitForEvent('page'), endButton.click()]);
+  await linkPage.getByTestId('action-submit').click();
+  await linkPage.waitForLoadState();
+  await linkPage.close();
   await botBubble('http-private', 'Conversation ended').first().waitFor({ timeout: ANSWER_TIMEOUT_MS });
 
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -102,7 +109,8 @@ async function queueIdle(): Promise<void> {
 test('in a group, Confirm on the card counts only when the asker clicks it', async () => {
   await page.getByTestId('user-stream-group').selectOption('sandbox.bob');
   await send('stream-group', '/confirm send the weekly report');
-  const confirm = page.getByTestId('window-stream-group').getByTestId('card-button').filter({ hasText: 'Confirm' }).last();
+  // The Stream-mode demo bot speaks zh-Hans.
+  const confirm = page.getByTestId('window-stream-group').getByTestId('card-button').filter({ hasText: t('zh-Hans', 'reply.confirm') }).last();
   await confirm.waitFor({ timeout: ANSWER_TIMEOUT_MS });
 
   // Carol is in the group and sees the card, but the run is Bob's.
@@ -117,3 +125,43 @@ test('in a group, Confirm on the card counts only when the asker clicks it', asy
   await botBubble('stream-group', 'Confirmed: send the weekly report').first().waitFor({ timeout: ANSWER_TIMEOUT_MS });
 });
 
+
+test('the Stream bot streams its answer into one card that grows while the expert writes', async () => {
+  const cards = page.getByTestId('window-stream-private').locator('[data-testid="bubble-bot"].card');
+  const before = await cards.count();
+  // /slow: the demo expert writes like a person typing (15 ms between pieces), so the page sees it grow.
+  await send('stream-private', '/slow /long 20000');
+  const card = cards.nth(before);
+  await card.waitFor({ timeout: ANSWER_TIMEOUT_MS });
+  // Sample the card as the page shows it until the answer's job is done: a streamed card is one
+  // bubble whose text changes several times on the way.
+  const seen: string[] = [];
+  let done = false;
+  const idle = queueIdle().finally(() => (done = true));
+  while (!done) {
+    const text = await card.innerText();
+    if (seen[seen.length - 1] !== text) seen.push(text);
+    await page.waitForTimeout(50);
+  }
+  await idle;
+  await page.waitForTimeout(1000); // the page's last poll
+  const final = await card.innerText();
+  expect(seen.length).toBeGreaterThanOrEqual(3);
+  expect(final).toContain('0001');
+  expect(await cards.count()).toBe(before + 1);
+});
+
+test('after a sandbox restart the chat history is back and the expert remembers the previous turn', async () => {
+  await send('http-private', 'remember the blue folder');
+  await botBubble('http-private', 'remember the blue folder').first().waitFor({ timeout: ANSWER_TIMEOUT_MS });
+  await queueIdle();
+
+  await sandbox!.close();
+  sandbox = await startSandbox({ port: 0, dataDir });
+  await page.goto(`${sandbox.url}/sandbox/`);
+  // The page's history comes back from the data folder...
+  await page.getByTestId('window-http-private').getByTestId('bubble-user').filter({ hasText: 'remember the blue folder' }).first().waitFor({ timeout: ANSWER_TIMEOUT_MS });
+  // ...and the demo expert's thread too: its answer quotes the turn before the restart.
+  await send('http-private', 'what was it?');
+  await botBubble('http-private', 'Last time you said: remember the blue folder').first().waitFor({ timeout: ANSWER_TIMEOUT_MS });
+});
