@@ -8,6 +8,7 @@ import { WorkflowTriggerRegistry } from '@xpert-ai/plugin-sdk';
 import { DEMO_API_KEY, DEMO_HTTP, DEMO_STREAM, DEMO_XPERT_ID } from './demo';
 import { mountSandboxRoutes } from './sandbox.routes';
 import { SandboxHistoryFile } from './sandbox-api/history-file';
+import type { DemoThread } from './fake-xpert/demo-expert';
 import { UserMessageLog } from './sandbox-api/conversations';
 import { join } from 'node:path';
 import { freePort } from './free-port';
@@ -58,7 +59,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     simulator.restoreMessages(history.bot);
   }
   const xpert = createFakeThreadsApi({ apiKey: DEMO_API_KEY, ...(history ? { threads: history.threads } : {}) });
-  const persist = () => historyFile?.save({ user: userMessages.list(), bot: simulator.messages(), threads: xpert.exportThreads() });
+  let exportConversations: () => DemoThread[] = () => history?.conversations ?? [];
+  const persist = () => historyFile?.save({ user: userMessages.list(), bot: simulator.messages(), threads: xpert.exportThreads(), conversations: exportConversations() });
   // Links in replies (End conversation, Confirm/Reject) need this server's public origin up front.
   const port = options.port || (await freePort());
   let url = `http://127.0.0.1:${port}`;
@@ -70,7 +72,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     port,
     database: options.databaseUrl ? { url: options.databaseUrl } : { dataDir: options.dataDir },
     integrations: [DEMO_HTTP, DEMO_STREAM],
-    handoffQueue: dispatch ? { experts: [DEMO_XPERT_ID] } : false,
+    // Several at once, as the host's queue (concurrency 20): envelopes stream while the expert writes.
+    handoffQueue: dispatch ? { experts: [DEMO_XPERT_ID], concurrency: 4, conversations: history?.conversations ?? [] } : false,
     pluginConfig: {
       apiBaseUrl: simulator.baseUrl,
       oapiBaseUrl: simulator.baseUrl,
@@ -89,6 +92,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   url = host.url;
   started.host = host;
+  const queue = host.handoffQueue;
+  if (queue) exportConversations = () => queue.exportConversations();
   await publishDemoTrigger(host, url, dispatch ? 'host-dispatch' : 'threads-api');
   // Written only once the database has been created in the folder (it must start empty).
   if (historyFile) simulator.events.on('message', persist);

@@ -32,6 +32,8 @@ export interface HarnessHandoffQueueOptions {
   concurrency?: number;
   /** Known xpert ids; a dispatch for any other one fails like an unknown xpert. */
   experts?: string[];
+  /** Conversations an earlier run kept (`exportConversations()`): the demo expert remembers them. */
+  conversations?: readonly DemoThread[];
 }
 
 export interface HandoffDelivery {
@@ -86,6 +88,12 @@ export class HarnessHandoffQueue implements HandoffQueueService {
   constructor(private readonly options: HarnessHandoffQueueOptions = {}) {
     this.model = options.model ?? new EchoDemoModel();
     this.concurrency = Math.max(1, options.concurrency ?? 1);
+    for (const thread of options.conversations ?? []) this.conversations.set(thread.conversationId, structuredClone(thread));
+  }
+
+  /** Every conversation as stored state, for `options.conversations` of the next run. */
+  exportConversations(): DemoThread[] {
+    return [...this.conversations.values()].map((thread) => structuredClone(thread));
   }
 
   /** Finds every provider carrying handoff-processor metadata (what the host's registry does). */
@@ -243,6 +251,8 @@ export class HarnessHandoffQueue implements HandoffQueueService {
 
   private async redeliver(message: HandoffMessage, delayMs: number, reason?: string): Promise<void> {
     if (message.attempt + 1 > message.maxAttempts) return this.bury(message, reason ?? `Retry exhausted after ${message.maxAttempts} attempts`);
+    // A host going down keeps nothing of an in-memory queue: what was in flight is not retried here.
+    if (this.closed) return;
     await this.enqueue({ ...message, attempt: message.attempt + 1 }, { delayMs });
   }
 

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { DemoThread } from '../fake-xpert/demo-expert';
 import type { StoredThread } from '../fake-xpert/threads-api';
 import type { SimMessage } from '../simulator/types';
 import type { UserMessage } from './conversations';
@@ -8,6 +9,8 @@ export interface SandboxHistory {
   user: UserMessage[];
   bot: SimMessage[];
   threads: StoredThread[];
+  /** The 3.17 host's own dispatch keeps its conversations apart from the threads API's. */
+  conversations?: DemoThread[];
 }
 
 const EMPTY: SandboxHistory = { user: [], bot: [], threads: [] };
@@ -25,7 +28,7 @@ export class SandboxHistoryFile {
     if (!existsSync(this.path)) return { ...EMPTY };
     try {
       const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as Partial<SandboxHistory>;
-      return { user: parsed.user ?? [], bot: parsed.bot ?? [], threads: parsed.threads ?? [] };
+      return { user: parsed.user ?? [], bot: parsed.bot ?? [], threads: parsed.threads ?? [], conversations: parsed.conversations ?? [] };
     } catch {
       // An unreadable file (hand-edited, half-copied) starts the chats afresh rather than failing.
       return { ...EMPTY };
