@@ -1,6 +1,6 @@
 import type { JobHandler } from '../handoff/job-handler.port';
-import { logValue } from '../http/log-value';
-import { actionLinkSecret, verifyActionLink, type ActionLink } from '../intake/action-link';
+import { logValue } from '../kernel/log-value';
+import { actionLinkSecret, verifyActionLink, type ActionLink } from '../kernel/action-link';
 import type { ActionEvent } from '../intake/intake.service';
 import { InboxRepository, type HandoffJob } from '../persistence';
 import { ConversationCore, resolveIntegration, type ConversationDeps } from './conversation.deps';

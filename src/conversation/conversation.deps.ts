@@ -1,5 +1,5 @@
 import type { DingTalkClient } from '../dingtalk/client';
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import { PermanentJobError } from '../handoff/job-handler.port';
 import { normalizeLanguage } from '../i18n';
 import type { DingTalkIntegration } from '../intake/integration-resolver';

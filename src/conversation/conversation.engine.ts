@@ -13,7 +13,7 @@ import type { DingTalkIntegration } from '../intake/integration-resolver';
 import { defaultXpertApiBaseUrl, RunnerSelector, type RunnerKind } from '../runner/runner.selector';
 import { DingTalkTriggerStrategy } from '../trigger/dingtalk-trigger.strategy';
 import { TriggerCallbacks } from '../trigger/trigger-callbacks';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG, DINGTALK_PLUGIN_CONTEXT } from '../tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG, DINGTALK_PLUGIN_CONTEXT } from '../kernel/tokens';
 import { ConversationCore, type ConversationDeps } from './conversation.deps';
 import { createJobHandlers } from './job-handlers.factory';
 

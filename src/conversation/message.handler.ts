@@ -1,5 +1,5 @@
 import type { JobContext, JobHandler } from '../handoff/job-handler.port';
-import { sessionKeyFor } from '../intake/session-key';
+import { sessionKeyFor } from '../kernel/session-key';
 import type { HandoffJob } from '../persistence';
 import { ConversationCore, resolveIntegration, type ConversationDeps } from './conversation.deps';
 import { isMessageEvent, JOB_KINDS, jobEvent, type MessageJobPayload } from './job-payloads';

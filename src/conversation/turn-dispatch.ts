@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import { ConversationBindingRepository, DispatchRunRepository } from '../persistence';
 import type { ReplyTarget } from '../reply/reply.port';
 import type { ExpertRunInput, ExpertRunner } from '../runner/expert-runner.port';

@@ -1,4 +1,4 @@
-import { logRef } from '../http/log-value';
+import { logRef } from '../kernel/log-value';
 import type { DingTalkIntegration } from '../intake/integration-resolver';
 import { t } from '../i18n';
 import type { ReplySession, ReplyTarget } from '../reply/reply.port';

@@ -1,10 +1,10 @@
-import { logRef } from '../http/log-value';
+import { logRef } from '../kernel/log-value';
 import type { DingTalkIntegration } from '../intake/integration-resolver';
-import { earlierSessionKeyFor } from '../intake/session-key';
+import { earlierSessionKeyFor } from '../kernel/session-key';
 import type { ExpertRunInput } from '../runner/expert-runner.port';
 import { replyTargetOf, type ConversationCore } from './conversation.deps';
 import type { StoredMessageEvent } from './job-payloads';
-import { toRunContext } from './run-context';
+import { toRunContext } from '../kernel/run-context';
 import { chooseRunner } from './runner-choice';
 import { buildTurnInput, type AttachmentDownloader } from './turn-input';
 import { dispatchTurn } from './turn-dispatch';

@@ -5,7 +5,7 @@ import { IntegrationResolver } from '../intake/integration-resolver';
 import { DingTalkClientRegistry } from '../integration/client-registry';
 import { AppBudgetRepository } from '../persistence/app-budget.repository';
 import { OutboxRepository } from '../persistence/outbox.repository';
-import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { AbandonedCardSweeper } from './abandoned-card.sweeper';
 import { staleAfterMs } from './app-budget';
 import { BudgetHeartbeat } from './budget.heartbeat';

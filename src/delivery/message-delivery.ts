@@ -1,5 +1,5 @@
 import { isDingTalkApiError, type DingTalkClient, type SessionWebhookBody } from '../dingtalk/client';
-import { DingTalkError, isDingTalkError } from '../errors';
+import { DingTalkError, isDingTalkError } from '../kernel/errors';
 import type { Queryable } from '../persistence/database';
 import type { OutboxRecord, OutboxRepository, OutboxTargetType } from '../persistence/outbox.repository';
 import { toRobotMessage, toWebhookBody, withoutMentions, type OutgoingMessage } from './outgoing-message';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Op
 import type { PluginConfig } from '../config/plugin-config';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { backoffCap, type Queryable } from '../persistence';
-import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { HandoffWorker } from './handoff.worker';
 import { describeJobError } from './job-execution';
 import { JOB_HANDLERS, type JobHandler } from './job-handler.port';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { IntegrationRecord } from '../config/integration-options';
-import { DingTalkError } from '../errors';
+import type { IntegrationRecord } from '../kernel/integration';
+import { DingTalkError } from '../kernel/errors';
 import { IntegrationRecords } from './integration-records.port';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,19 +1,19 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { PluginConfig } from '../config/plugin-config';
 import { WorkerService } from '../handoff/worker.service';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
-import { logRef, logValue } from '../http/log-value';
-import { DingTalkError } from '../errors';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
+import { logRef, logValue } from '../kernel/log-value';
+import { DingTalkError } from '../kernel/errors';
 import type { InboxAcceptInput } from '../persistence/inbox.repository';
 import { IntakeSpool } from './spool-file';
 import { failureLabel } from './spool-format';
 import { PluginDatabase } from '../core/plugin-database.service';
-import type { InboundEvent } from '../dingtalk/inbound-event';
+import type { InboundEvent } from '../kernel/inbound-event';
 import { InboxRepository, isRefusedRow } from '../persistence';
 import { robotMessageDropReason } from '../dingtalk/inbound';
 import type { DingTalkIntegration } from './integration-resolver';
 import { judgeCardClick } from './card-click-gate';
-import { sessionKeyFor } from './session-key';
+import { sessionKeyFor } from '../kernel/session-key';
 
 export type JobKind = 'message' | 'card_action' | 'platform_event' | 'end_session' | 'resume';
 

@@ -3,11 +3,11 @@ import type { PluginConfig } from '../config/plugin-config';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { WorkerStartGate } from '../handoff/worker-start-gate';
 import { InboxRepository } from '../persistence';
-import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { IntakeService } from './intake.service';
 import { IntakeSpool } from './spool-file';
 import { failureLabel, type SpoolEntry } from './spool-format';
-import { logRef, logValue } from '../http/log-value';
+import { logRef, logValue } from '../kernel/log-value';
 
 /**
  * Moves spooled events into the inbox as soon as the database answers, and removes them. Exactly

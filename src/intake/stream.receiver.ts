@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
-import type { DingTalkIntegrationOptions } from '../config/integration-options';
+import type { DingTalkIntegrationOptions } from '../kernel/integration';
 import type { PluginConfig } from '../config/plugin-config';
 import { parseCardCallback, parseRobotMessage, parseStreamEvent } from '../dingtalk/inbound';
 import { DingTalkStreamConnection, type StreamStatus } from '../dingtalk/stream';
 import { IntegrationTestListener } from '../integration/integration-test.service';
 import type { IntegrationTestProbe } from '../host/host-317.types';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { cardNoticeResponse } from './card-click-gate';
 import { IntakeService } from './intake.service';
 import { DingTalkIntegration, IntegrationResolver } from './integration-resolver';

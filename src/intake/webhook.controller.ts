@@ -1,17 +1,17 @@
 import { Controller, Get, HttpCode, Inject, Logger, Param, Post, Req, UseFilters } from '@nestjs/common';
 import type { Request } from 'express';
 import type { PluginConfig } from '../config/plugin-config';
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import { DingTalkErrorFilter } from '../http/error.filter';
 import { Public } from '../http/public.decorator';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { cardNoticeResponse } from './card-click-gate';
 import { IntakeService } from './intake.service';
 import { IntegrationResolver } from './integration-resolver';
 import { runInIntegrationContext } from './request-context';
 import { jsonByteSize } from '../dingtalk/payload-reader';
 import { failureCause } from '../http/failure-cause';
-import { logValue } from '../http/log-value';
+import { logValue } from '../kernel/log-value';
 import { CardRouteService } from '../integration/card-route.service';
 import { looksLikeCardCallback, verifyWebhook, type WebhookRequest } from './webhook-request';
 

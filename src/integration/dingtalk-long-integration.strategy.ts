@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { IntegrationStrategyKey } from '@xpert-ai/plugin-sdk';
 import type { TIntegrationProvider } from '@metad/contracts';
-import { STREAM_PROVIDER_NAME } from '../tokens';
+import { STREAM_PROVIDER_NAME } from '../kernel/tokens';
 import { DingTalkIntegrationStrategy } from './dingtalk-integration.strategy';
 import { streamIntegrationMeta } from './integration.meta';
 import { IntegrationResolver } from '../intake/integration-resolver';

@@ -4,7 +4,7 @@ import type { PluginConfig } from '../config/plugin-config';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { IntegrationResolver } from '../intake/integration-resolver';
 import { DingTalkClientRegistry } from '../integration/client-registry';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import type { NotifyDeps } from './notify-deps';
 import { createNotifyMiddleware } from './notify-middleware.factory';
 import { NOTIFY_MIDDLEWARE_NAME, notifyMiddlewareMeta } from './notify.meta';

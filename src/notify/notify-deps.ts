@@ -1,4 +1,4 @@
-import type { DingTalkIntegrationOptions } from '../config/integration-options';
+import type { DingTalkIntegrationOptions } from '../kernel/integration';
 import type { DingTalkClient } from '../dingtalk/client';
 import type { Queryable } from '../persistence/database';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { clockParam, nowSql, type Clock } from './clock';
+import { clockParam, nowSql, type Clock } from '../kernel/clock';
 import type { Queryable } from './database';
 import { TABLES } from './entities/table-names';
 import { DEFAULT_MAX_ATTEMPTS } from './handoff.types';

@@ -1,11 +1,11 @@
-import { logRef } from '../http/log-value';
+import { logRef } from '../kernel/log-value';
 import { randomUUID } from 'node:crypto';
 import { createOrAdoptCard } from '../delivery/card-delivery';
 import { cardCallbackRouteKey } from '../dingtalk/card-route-key';
 import type { StreamPacer } from '../delivery/stream-pacer';
 import { isDingTalkApiError, type DingTalkClient } from '../dingtalk/client';
 import { toCardData } from '../dingtalk/outbound';
-import { isDingTalkError } from '../errors';
+import { isDingTalkError } from '../kernel/errors';
 import { t, type Language } from '../i18n';
 import type { Queryable } from '../persistence/database';
 import type { OutboxRepository } from '../persistence/outbox.repository';

@@ -4,7 +4,7 @@ import { PluginDatabase } from '../core/plugin-database.service';
 import type { Queryable } from '../persistence';
 import { IntegrationResolver } from '../intake/integration-resolver';
 import { DingTalkClientRegistry } from '../integration/client-registry';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { ReplyService } from './reply.service';
 import { REPLY_PORT } from './reply.tokens';
 

@@ -1,6 +1,6 @@
 import { streamPacerFor } from '../delivery/stream-pacer';
 import type { DingTalkClient } from '../dingtalk/client';
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import { normalizeLanguage, type Language } from '../i18n';
 import { OutboxRepository } from '../persistence/outbox.repository';
 import type { AnswerStream, SendFn } from './answer-stream';

@@ -1,4 +1,4 @@
-import { silentLogger } from '../persistence/logger';
+import { silentLogger } from '../kernel/logger';
 /**
  * The port every expert runner implements (host trigger callback, Xpert threads API, sandbox expert).
  *

@@ -2,7 +2,7 @@ import type { TWorkflowTriggerParams } from '@xpert-ai/plugin-sdk';
 import type { IntegrationRecords } from '../host/integration-records.port';
 import { TriggerBindingRepository, type Queryable, type TriggerBinding } from '../persistence';
 import { silentRunnerLogger, type RunnerLogger } from '../runner/expert-runner.port';
-import { isDingTalkProvider } from '../tokens';
+import { isDingTalkProvider } from '../kernel/tokens';
 import type { TriggerCallback, TriggerCallbacks } from './trigger-callbacks';
 import { TRIGGER_CHECK } from './trigger-checklist';
 import { clampTriggerConfig, readTriggerConfig, toBindingConfig } from './trigger-config';

@@ -3,7 +3,7 @@ import type { TWorkflowTriggerParams } from '@xpert-ai/plugin-sdk';
 import type { IntegrationRecords } from '../host/integration-records.port';
 import { TriggerBindingRepository, type Queryable } from '../persistence';
 import { silentRunnerLogger, type RunnerLogger } from '../runner/expert-runner.port';
-import { isDingTalkProvider } from '../tokens';
+import { isDingTalkProvider } from '../kernel/tokens';
 import { checklistItem, TRIGGER_CHECK } from './trigger-checklist';
 import { inRange, readTriggerConfig, type DingTalkTriggerConfig } from './trigger-config';
 

@@ -10,7 +10,7 @@ import { IntegrationRecords } from '../../../src/host/integration-records.port';
 import { IntegrationResolver } from '../../../src/intake/integration-resolver';
 import { DingTalkClientRegistry } from '../../../src/integration/client-registry';
 import { REPLY_PORT } from '../../../src/reply/reply.tokens';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../../../src/tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../../../src/kernel/tokens';
 import { DingTalkTriggerStrategy } from '../../../src/trigger/dingtalk-trigger.strategy';
 import { TriggerCallbacks } from '../../../src/trigger/trigger-callbacks';
 import { MemoryIntegrationRecords, RecordingReply } from './support/fakes';

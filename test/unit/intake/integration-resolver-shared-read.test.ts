@@ -1,4 +1,4 @@
-import type { IntegrationRecord } from '../../../src/config/integration-options';
+import type { IntegrationRecord } from '../../../src/kernel/integration';
 import { IntegrationRecords } from '../../../src/host/integration-records.port';
 import { IntegrationResolver } from '../../../src/intake/integration-resolver';
 

@@ -1,4 +1,4 @@
-import type { IntegrationRecord } from '../../../../src/config/integration-options';
+import type { IntegrationRecord } from '../../../../src/kernel/integration';
 import type { StoredMessageEvent } from '../../../../src/conversation/job-payloads';
 import { IntegrationRecords } from '../../../../src/host/integration-records.port';
 import type { ReplyActions, ReplyPort, ReplySession, ReplyTarget } from '../../../../src/reply/reply.port';

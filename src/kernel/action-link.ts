@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { DingTalkError } from '../errors';
-import { safeEqual } from '../dingtalk/safe-equal';
+import { DingTalkError } from './errors';
+import { safeEqual } from './safe-equal';
 
 /**
  * Signed links for chat actions (end the conversation, confirm or reject a step). DingTalk opens
