@@ -1,4 +1,4 @@
-import type { DingTalkIntegration } from '../intake/integration-resolver';
+import type { DingTalkIntegration } from '../kernel/integration';
 import { actionLinkSecret, buildActionLink } from '../kernel/action-link';
 import type { ReplyActions } from '../reply/reply.port';
 import { ACTIONS } from './job-payloads';

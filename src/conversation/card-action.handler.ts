@@ -1,7 +1,7 @@
 import type { JobHandler } from '../handoff/job-handler.port';
 import { logValue } from '../kernel/log-value';
 import { actionLinkSecret, verifyActionLink, type ActionLink } from '../kernel/action-link';
-import type { ActionEvent } from '../intake/intake.service';
+import type { ActionEvent } from '../kernel/inbound-event';
 import { InboxRepository, type HandoffJob } from '../persistence';
 import { ConversationCore, resolveIntegration, type ConversationDeps } from './conversation.deps';
 import { ACTIONS, isActionEvent, isRecord, JOB_KINDS, requireIntegrationId, type ActionJobPayload, type CardActionJobPayload } from './job-payloads';

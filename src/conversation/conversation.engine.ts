@@ -9,7 +9,7 @@ import { DingTalkClientRegistry } from '../integration/client-registry';
 import type { ReplyPort } from '../reply/reply.port';
 import { REPLY_PORT } from '../reply/reply.tokens';
 import { asHandoffQueue, HANDOFF_QUEUE_SERVICE_TOKEN, type HandoffQueueService } from '../host/handoff.contract';
-import type { DingTalkIntegration } from '../intake/integration-resolver';
+import type { DingTalkIntegration } from '../kernel/integration';
 import { defaultXpertApiBaseUrl, RunnerSelector, type RunnerKind } from '../runner/runner.selector';
 import { DingTalkTriggerStrategy } from '../trigger/dingtalk-trigger.strategy';
 import { TriggerCallbacks } from '../trigger/trigger-callbacks';

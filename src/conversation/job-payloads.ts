@@ -1,5 +1,5 @@
 import type { CardActionEvent, RobotMessageEvent, SubscribedPlatformEvent } from '../kernel/inbound-event';
-import type { ActionEvent } from '../intake/intake.service';
+import type { ActionEvent } from '../kernel/inbound-event';
 import { PermanentJobError } from '../handoff/job-handler.port';
 import { isRecord } from '../kernel/is-record';
 

@@ -1,7 +1,7 @@
 import { logRef } from '../kernel/log-value';
 import { t } from '../i18n';
-import type { DingTalkIntegration } from '../intake/integration-resolver';
-import type { ReplyTarget } from '../reply/reply.port';
+import type { DingTalkIntegration } from '../kernel/integration';
+import type { ReplyTarget } from '../kernel/run-context';
 import { sessionTimeoutOf } from '../trigger/trigger-config';
 import type { ConversationCore } from './conversation.deps';
 import { toRunContext } from '../kernel/run-context';

@@ -1,5 +1,5 @@
 import { logRef } from '../kernel/log-value';
-import type { DingTalkIntegration } from '../intake/integration-resolver';
+import type { DingTalkIntegration } from '../kernel/integration';
 import { earlierSessionKeyFor } from '../kernel/session-key';
 import type { ExpertRunInput } from '../runner/expert-runner.port';
 import { replyTargetOf, type ConversationCore } from './conversation.deps';

@@ -8,26 +8,12 @@ import type { InboxAcceptInput } from '../persistence/inbox.repository';
 import { IntakeSpool } from './spool-file';
 import { failureLabel } from './spool-format';
 import { PluginDatabase } from '../core/plugin-database.service';
-import type { InboundEvent } from '../kernel/inbound-event';
+import type { ActionEvent, InboundEvent, JobKind } from '../kernel/inbound-event';
 import { InboxRepository, isRefusedRow } from '../persistence';
 import { robotMessageDropReason } from '../dingtalk/inbound';
-import type { DingTalkIntegration } from './integration-resolver';
+import type { DingTalkIntegration } from '../kernel/integration';
 import { judgeCardClick } from './card-click-gate';
 import { sessionKeyFor } from '../kernel/session-key';
-
-export type JobKind = 'message' | 'card_action' | 'platform_event' | 'end_session' | 'resume';
-
-/** A signed end-session (or confirm/reject) link that was opened: it takes the same path as events. */
-export interface ActionEvent {
-  kind: 'action';
-  eventId: string;
-  action: string;
-  sessionKey: string;
-  params: Record<string, string>;
-  /** The signed link's single-use token and the thread it was issued for (see the action gate). */
-  nonce?: string;
-  threadId?: string;
-}
 
 export type IntakeOutcome =
   | { status: 'accepted'; jobId: string }

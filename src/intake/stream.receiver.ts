@@ -9,7 +9,8 @@ import type { IntegrationTestProbe } from '../host/host-317.types';
 import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { cardNoticeResponse } from './card-click-gate';
 import { IntakeService } from './intake.service';
-import { DingTalkIntegration, IntegrationResolver } from './integration-resolver';
+import { IntegrationResolver } from './integration-resolver';
+import { DingTalkIntegration } from '../kernel/integration';
 import { runInIntegrationContext } from './request-context';
 
 interface Running {

@@ -14,7 +14,7 @@ import type { CardSpace } from './card-target';
 import { layoutCardText, withToolStatus } from './card-text.layout';
 import type { MarkdownAnswerStream } from './markdown.stream';
 import type { CardCallbackType, ReplyLogger } from './reply-options';
-import type { ReplyTarget } from './reply.port';
+import type { ReplyTarget } from '../kernel/run-context';
 import type { UpdateThrottle } from './update-throttle';
 
 export interface CardAnswerStreamDeps {

@@ -4,7 +4,7 @@ import type { OpenApiAddress } from '../delivery/robot-send';
 import { DingTalkError, isDingTalkError } from '../kernel/errors';
 import type { ReplyLogger } from './reply-options';
 import type { OutgoingMessage } from './reply-message';
-import type { ReplyTarget } from './reply.port';
+import type { ReplyTarget } from '../kernel/run-context';
 
 export type { RouteState } from '../delivery/message-delivery';
 

@@ -10,7 +10,8 @@ import { noticeMessage } from './final-actions';
 import { MarkdownAnswerStream } from './markdown.stream';
 import { MessageSender, type RouteState } from './message.sender';
 import { resolveReplyOptions, type ReplyServiceOptions, type ResolvedReplyOptions } from './reply-options';
-import type { ReplyActions, ReplyPort, ReplySession, ReplyTarget } from './reply.port';
+import type { ReplyActions, ReplyPort, ReplySession } from './reply.port';
+import type { ReplyTarget } from '../kernel/run-context';
 import { StreamingReplySession } from './reply.session';
 import { UpdateThrottle } from './update-throttle';
 
