@@ -4,7 +4,7 @@ import { WorkerService } from '../handoff/worker.service';
 import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { logRef, logValue } from '../kernel/log-value';
 import { DingTalkError } from '../kernel/errors';
-import type { InboxAcceptInput } from '../persistence/inbox.repository';
+import type { InboxAcceptInput } from '../persistence/inbox.types';
 import { IntakeSpool } from './spool-file';
 import { failureLabel } from './spool-format';
 import { PluginDatabase } from '../core/plugin-database.service';

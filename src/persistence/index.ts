@@ -17,6 +17,7 @@ export * from './handoff.enqueue';
 export * from './handoff.repository';
 export * from './handoff.types';
 export * from './inbox.repository';
+export * from './inbox.types';
 export * from './inbox.group-commit';
 export * from '../kernel/logger';
 export * from './migrations';
