@@ -1,16 +1,19 @@
 /**
- * The logger the persistence layer writes to. Nest's `Logger` fits this shape, so the plugin module
- * can pass its own. SQL parameters never reach it: they may carry message bodies (P17).
+ * The one logger port of the plugin. Nest's `Logger` and `console` both fit, so the plugin module
+ * passes its own. Message bodies, secrets and SQL parameters never reach it at info or above (P17).
  */
-export interface PersistenceLogger {
-  debug(message: string): void;
-  log(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
+export interface LoggerPort {
+  debug(message: string, ...meta: unknown[]): void;
+  log(message: string, ...meta: unknown[]): void;
+  warn(message: string, ...meta: unknown[]): void;
+  error(message: string, ...meta: unknown[]): void;
 }
 
-/** Used when the caller gives no logger: persistence stays silent rather than writing to stdout. */
-export const silentLogger: PersistenceLogger = {
+/** The persistence layer's name for the port. */
+export type PersistenceLogger = LoggerPort;
+
+/** Used when the caller gives no logger: stay silent rather than write to stdout. */
+export const silentLogger: LoggerPort = {
   debug: () => undefined,
   log: () => undefined,
   warn: () => undefined,
