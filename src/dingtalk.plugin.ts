@@ -13,11 +13,12 @@ import { HostIntegrationRecords } from './host/host-integration-records';
 import { IntegrationRecords } from './host/integration-records.port';
 import { ActionController } from './intake/action.controller';
 import { IntakeService } from './intake/intake.service';
-import { IntegrationResolver } from './intake/integration-resolver';
+import { IntegrationResolver } from './integration/integration-resolver';
 import { SpoolDrainer } from './intake/spool.drainer';
 import { intakeSpoolProvider } from './intake/spool.provider';
 import { StatusController } from './intake/status.controller';
 import { StreamReceiver } from './intake/stream.receiver';
+import { StreamConnections } from './integration/stream-connections.port';
 import { WebhookController } from './intake/webhook.controller';
 import { CardRouteService } from './integration/card-route.service';
 import { DingTalkClientRegistry } from './integration/client-registry';
@@ -44,6 +45,7 @@ import { replyPortProvider } from './reply/reply.provider';
     SpoolDrainer,
     StreamReceiver,
     { provide: IntegrationTestListener, useExisting: StreamReceiver },
+    { provide: StreamConnections, useExisting: StreamReceiver },
     IntegrationTestService,
     CardRouteService,
     DingTalkIntegrationStrategy,

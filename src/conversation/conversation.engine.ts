@@ -4,7 +4,7 @@ import type { PluginConfig } from '../config/plugin-config';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { JOB_HANDLERS, type JobHandler } from '../handoff/job-handler.port';
 import { WorkerService } from '../handoff/worker.service';
-import { IntegrationResolver } from '../intake/integration-resolver';
+import { IntegrationResolver } from '../integration/integration-resolver';
 import { DingTalkClientRegistry } from '../integration/client-registry';
 import type { ReplyPort } from '../reply/reply.port';
 import { REPLY_PORT } from '../reply/reply.tokens';

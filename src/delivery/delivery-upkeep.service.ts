@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { PluginConfig } from '../config/plugin-config';
 import { PluginDatabase } from '../core/plugin-database.service';
-import { IntegrationResolver } from '../intake/integration-resolver';
+import { IntegrationResolver } from '../integration/integration-resolver';
 import { DingTalkClientRegistry } from '../integration/client-registry';
 import { AppBudgetRepository } from '../persistence/app-budget.repository';
 import { OutboxRepository } from '../persistence/outbox.repository';

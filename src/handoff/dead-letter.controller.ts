@@ -3,7 +3,7 @@ import { RequestContext } from '@xpert-ai/plugin-sdk';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { adminMessage, DingTalkError, isErrorCode } from '../kernel/errors';
 import { DingTalkErrorFilter } from '../http/error.filter';
-import { IntegrationResolver } from '../intake/integration-resolver';
+import { IntegrationResolver } from '../integration/integration-resolver';
 import { DingTalkIntegration } from '../kernel/integration';
 import { QueueLifecycleRepository, type DeadLetter } from '../persistence';
 import { QueueMaintenanceService } from './queue-maintenance.service';

@@ -10,7 +10,7 @@ import { DINGTALK_CLOCK } from '../kernel/tokens';
 import { actionLinkSecret, integrationIdOf, verifyActionLink, type ActionLink } from '../kernel/action-link';
 import { actionPage, pendingActionPage, type ActionPageOutcome, type PendingAction } from './action-page';
 import { IntakeService } from './intake.service';
-import { IntegrationResolver } from './integration-resolver';
+import { IntegrationResolver } from '../integration/integration-resolver';
 import { type DingTalkIntegration } from '../kernel/integration';
 import { refuseLegacyActionLink } from './legacy-action-link';
 import { runInIntegrationContext } from './request-context';

@@ -5,11 +5,12 @@ import type { PluginConfig } from '../config/plugin-config';
 import { parseCardCallback, parseRobotMessage, parseStreamEvent } from '../dingtalk/inbound';
 import { DingTalkStreamConnection, type StreamStatus } from '../dingtalk/stream';
 import { IntegrationTestListener } from '../integration/integration-test.service';
+import type { StreamConnections } from '../integration/stream-connections.port';
 import type { IntegrationTestProbe } from '../host/host-317.types';
 import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { cardNoticeResponse } from './card-click-gate';
 import { IntakeService } from './intake.service';
-import { IntegrationResolver } from './integration-resolver';
+import { IntegrationResolver } from '../integration/integration-resolver';
 import { DingTalkIntegration } from '../kernel/integration';
 import { runInIntegrationContext } from './request-context';
 
@@ -30,7 +31,7 @@ export type StreamConnectionStatus = StreamStatus & { connectionId: string };
  * A 3.17 host calls the integration strategy's onUpdate/onDelete, which land in `apply`/`close`.
  */
 @Injectable()
-export class StreamReceiver extends IntegrationTestListener implements OnApplicationBootstrap, OnModuleDestroy {
+export class StreamReceiver extends IntegrationTestListener implements StreamConnections, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('DingTalkStream');
   private readonly running = new Map<string, Running>();
   private timer?: NodeJS.Timeout;

@@ -7,7 +7,7 @@ import { Public } from '../http/public.decorator';
 import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { cardNoticeResponse } from './card-click-gate';
 import { IntakeService } from './intake.service';
-import { IntegrationResolver } from './integration-resolver';
+import { IntegrationResolver } from '../integration/integration-resolver';
 import { runInIntegrationContext } from './request-context';
 import { jsonByteSize } from '../dingtalk/payload-reader';
 import { failureCause } from '../http/failure-cause';

@@ -4,7 +4,7 @@ import type { DingTalkIntegrationOptions } from '../kernel/integration';
 import type { PluginConfig } from '../config/plugin-config';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { DingTalkError } from '../kernel/errors';
-import { IntegrationResolver } from '../intake/integration-resolver';
+import { IntegrationResolver } from './integration-resolver';
 import { cardCallbackRouteKey } from '../dingtalk/card-route-key';
 import { CardRouteRepository } from '../persistence';
 import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';

@@ -11,7 +11,7 @@ import { DingTalkClientRegistry } from './client-registry';
 import { probePermissions } from './integration-checklist';
 import { CardRouteService, type RegisteredCardRoute } from './card-route.service';
 import { IntegrationRecords } from '../host/integration-records.port';
-import { assertInCallerScope } from '../intake/tenant-scope';
+import { assertInCallerScope } from './tenant-scope';
 
 export interface IntegrationFormValue {
   id?: string;

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AgentMiddlewareStrategy, type AgentMiddleware, type IAgentMiddlewareContext, type IAgentMiddlewareStrategy } from '@xpert-ai/plugin-sdk';
 import type { PluginConfig } from '../config/plugin-config';
 import { PluginDatabase } from '../core/plugin-database.service';
-import { IntegrationResolver } from '../intake/integration-resolver';
+import { IntegrationResolver } from '../integration/integration-resolver';
 import { DingTalkClientRegistry } from '../integration/client-registry';
 import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import type { NotifyDeps } from './notify-deps';

@@ -7,7 +7,7 @@ import { PluginDatabase } from '../../../src/core/plugin-database.service';
 import { JOB_HANDLERS, type JobHandler } from '../../../src/handoff/job-handler.port';
 import { WorkerService } from '../../../src/handoff/worker.service';
 import { IntegrationRecords } from '../../../src/host/integration-records.port';
-import { IntegrationResolver } from '../../../src/intake/integration-resolver';
+import { IntegrationResolver } from '../../../src/integration/integration-resolver';
 import { DingTalkClientRegistry } from '../../../src/integration/client-registry';
 import { REPLY_PORT } from '../../../src/reply/reply.tokens';
 import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../../../src/kernel/tokens';
