@@ -9,6 +9,7 @@ import { DeadLetterController } from './handoff/dead-letter.controller';
 import { QueueMaintenanceService } from './handoff/queue-maintenance.service';
 import { WorkerService } from './handoff/worker.service';
 import { WorkerStartGate } from './handoff/worker-start-gate';
+import { WorkerWake } from './handoff/worker-wake';
 import { HostIntegrationRecords } from './host/host-integration-records';
 import { IntegrationRecords } from './host/integration-records.port';
 import { ActionController } from './intake/action.controller';
@@ -40,6 +41,7 @@ import { replyPortProvider } from './reply/reply.provider';
     IntegrationResolver,
     DingTalkClientRegistry,
     WorkerStartGate,
+    WorkerWake,
     intakeSpoolProvider,
     IntakeService,
     SpoolDrainer,

@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, Optional, type Provider } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import type { PluginConfig } from '../config/plugin-config';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { JOB_HANDLERS, type JobHandler } from '../handoff/job-handler.port';
-import { WorkerService } from '../handoff/worker.service';
+import { WorkerWake } from '../handoff/worker-wake';
 import { IntegrationResolver } from '../integration/integration-resolver';
 import { DingTalkClientRegistry } from '../integration/client-registry';
 import type { ReplyPort } from '../reply/reply.port';
@@ -36,7 +35,7 @@ export class ConversationEngine {
     callbacks: TriggerCallbacks,
     @Inject(DINGTALK_PLUGIN_CONFIG) config: PluginConfig,
     @Inject(DINGTALK_CLOCK) now: () => number,
-    private readonly moduleRef: ModuleRef,
+    @Optional() private readonly workerWake?: WorkerWake,
     @Optional() @Inject(DINGTALK_PLUGIN_CONTEXT) private readonly pluginContext?: { resolve?: (token: unknown) => unknown },
   ) {
     this.runners = new RunnerSelector({
@@ -88,16 +87,9 @@ export class ConversationEngine {
 
   private queue?: HandoffQueueService;
 
-  /**
-   * Looked up lazily: the worker is built from JOB_HANDLERS, i.e. from this engine, so injecting it
-   * here would be a constructor cycle.
-   */
+  /** Rings the worker's doorbell: the worker listens on it, so the engine needs no reference to the worker. */
   private wakeWorker(): void {
-    try {
-      this.moduleRef.get(WorkerService, { strict: false })?.notify();
-    } catch {
-      // No worker in this process (disabled, or not registered): its poll — or another replica's — runs the job.
-    }
+    this.workerWake?.ring();
   }
 }
 
