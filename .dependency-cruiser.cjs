@@ -31,6 +31,20 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/kernel/' },
     },
     {
+      name: 'platform-uses-only-kernel',
+      severity: 'error',
+      comment: 'src/dingtalk/ (the DingTalk platform layer) uses nothing of ours but the kernel.',
+      from: { path: '^src/dingtalk/' },
+      to: { path: '^src/', pathNot: '^src/(kernel|dingtalk)/' },
+    },
+    {
+      name: 'persistence-uses-only-kernel',
+      severity: 'error',
+      comment: 'src/persistence/ (tables, migrations, repositories) uses nothing of ours but the kernel.',
+      from: { path: '^src/persistence/' },
+      to: { path: '^src/', pathNot: '^src/(kernel|persistence)/' },
+    },
+    {
       name: 'domain-not-on-transport-edge',
       severity: 'error',
       comment: 'The domain (its own controllers aside) does not depend on HTTP plumbing, controllers or receivers.',

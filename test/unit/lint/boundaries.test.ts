@@ -43,6 +43,11 @@ describe('layering rules', () => {
     expect(found('no-folder-cycle').sort()).toEqual(['src/reply -> src/runner', 'src/runner -> src/reply']);
   });
 
+  it('reports the platform layer and persistence importing anything of ours but the kernel', () => {
+    expect(found('platform-uses-only-kernel')).toEqual(['src/dingtalk/client.ts -> src/http/log-ref.ts']);
+    expect(found('persistence-uses-only-kernel')).toEqual(['src/persistence/outbox.repository.ts -> src/trigger/trigger.ts']);
+  });
+
   it('reports a domain folder importing the HTTP plumbing', () => {
     expect(found('domain-not-on-transport-edge')).toEqual(['src/trigger/trigger.ts -> src/http/log-ref.ts']);
   });
