@@ -9,16 +9,18 @@ import { DeadLetterController } from './handoff/dead-letter.controller';
 import { QueueMaintenanceService } from './handoff/queue-maintenance.service';
 import { WorkerService } from './handoff/worker.service';
 import { WorkerStartGate } from './handoff/worker-start-gate';
+import { WorkerWake } from './handoff/worker-wake';
 import { HostIntegrationRecords } from './host/host-integration-records';
 import { IntegrationRecords } from './host/integration-records.port';
 import { ActionController } from './intake/action.controller';
 import { IntakeService } from './intake/intake.service';
-import { IntegrationResolver } from './intake/integration-resolver';
+import { IntegrationResolver } from './integration/integration-resolver';
 import { SpoolDrainer } from './intake/spool.drainer';
 import { intakeSpoolProvider } from './intake/spool.provider';
 import { StatusController } from './intake/status.controller';
 import { SelectOptionsController } from './intake/select-options.controller';
 import { StreamReceiver } from './intake/stream.receiver';
+import { StreamConnections } from './integration/stream-connections.port';
 import { WebhookController } from './intake/webhook.controller';
 import { CardRouteService } from './integration/card-route.service';
 import { DingTalkClientRegistry } from './integration/client-registry';
@@ -40,11 +42,13 @@ import { replyPortProvider } from './reply/reply.provider';
     IntegrationResolver,
     DingTalkClientRegistry,
     WorkerStartGate,
+    WorkerWake,
     intakeSpoolProvider,
     IntakeService,
     SpoolDrainer,
     StreamReceiver,
     { provide: IntegrationTestListener, useExisting: StreamReceiver },
+    { provide: StreamConnections, useExisting: StreamReceiver },
     IntegrationTestService,
     CardRouteService,
     DingTalkIntegrationStrategy,

@@ -5,7 +5,7 @@ import { DINGTALK_ICON } from './config/icon';
 import { PluginConfig, parsePluginConfig, pluginConfigSchema } from './config/plugin-config';
 import { DingTalkPluginModule } from './dingtalk.plugin';
 import type { PluginPermission } from './host/host-317.types';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG, DINGTALK_PLUGIN_CONTEXT } from './tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG, DINGTALK_PLUGIN_CONTEXT } from './kernel/tokens';
 
 // Read at run time from the package root (one level above both src/ and dist/), so meta.name is
 // always the installed package's name, which the host requires.
@@ -68,9 +68,9 @@ export const config = plugin.config;
 export const register = plugin.register;
 export const permissions = plugin.permissions;
 export { DingTalkPluginModule };
-export { DingTalkError } from './errors';
+export { DingTalkError } from './kernel/errors';
 export type { PluginConfig } from './config/plugin-config';
-export type { DingTalkIntegrationOptions, IntegrationRecord } from './config/integration-options';
+export type { DingTalkIntegrationOptions, IntegrationRecord } from './kernel/integration';
 export {
   createCallbackCipher,
   signRobotRequest,

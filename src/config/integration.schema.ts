@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DingTalkError } from '../errors';
-import type { DingTalkIntegrationOptions } from './integration-options';
+import { DingTalkError } from '../kernel/errors';
+import type { DingTalkIntegrationOptions } from '../kernel/integration';
 import { fromLegacyOptions } from './legacy-options';
 
 const AES_KEY = /^[A-Za-z0-9]{43}$/;

@@ -1,4 +1,4 @@
-import { STREAM_PROVIDER_NAME } from '../tokens';
+import { STREAM_PROVIDER_NAME } from '../kernel/tokens';
 
 /**
  * Integration records saved by the earlier 0.0.9 plugin use other option keys. They are read here,

@@ -1,8 +1,9 @@
-import { logRef } from '../http/log-value';
+import { logRef } from '../kernel/log-value';
 import { decideAccess, readAccessSettings, subjectIdOf, type AccessSubject } from '../access/access-policy';
 import { t } from '../i18n';
 import { AccessRepository, OutboxRepository, type Queryable } from '../persistence';
-import type { ReplyPort, ReplyTarget } from '../reply/reply.port';
+import type { ReplyPort } from '../reply/reply.port';
+import type { ReplyTarget } from '../kernel/run-context';
 import type { RunnerLogger } from '../runner/expert-runner.port';
 import type { StoredMessageEvent } from './job-payloads';
 import type { Route } from './router';

@@ -1,4 +1,4 @@
-import type { ActionEvent } from '../intake/intake.service';
+import type { ActionEvent } from '../kernel/inbound-event';
 import { ActionUseRepository, ConversationBindingRepository, type Queryable } from '../persistence';
 
 /** Why a verified, signed action changes nothing. */

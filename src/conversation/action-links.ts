@@ -1,5 +1,5 @@
-import type { DingTalkIntegration } from '../intake/integration-resolver';
-import { actionLinkSecret, buildActionLink } from '../intake/action-link';
+import type { DingTalkIntegration } from '../kernel/integration';
+import { actionLinkSecret, buildActionLink } from '../kernel/action-link';
 import type { ReplyActions } from '../reply/reply.port';
 import { ACTIONS } from './job-payloads';
 

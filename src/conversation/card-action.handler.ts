@@ -1,7 +1,7 @@
 import type { JobHandler } from '../handoff/job-handler.port';
-import { logValue } from '../http/log-value';
-import { actionLinkSecret, verifyActionLink, type ActionLink } from '../intake/action-link';
-import type { ActionEvent } from '../intake/intake.service';
+import { logValue } from '../kernel/log-value';
+import { actionEventOf, actionLinkSecret, verifyActionLink, type ActionLink } from '../kernel/action-link';
+import type { ActionEvent } from '../kernel/inbound-event';
 import { InboxRepository, type HandoffJob } from '../persistence';
 import { ConversationCore, resolveIntegration, type ConversationDeps } from './conversation.deps';
 import { ACTIONS, isActionEvent, isRecord, JOB_KINDS, requireIntegrationId, type ActionJobPayload, type CardActionJobPayload } from './job-payloads';
@@ -39,7 +39,7 @@ export class CardActionJobHandler implements JobHandler<CardActionJobPayload> {
       core.logger.debug('card action ignored: the button carries no signed action');
       return;
     }
-    let link: ActionLink;
+    let link: ActionLink & { nonce: string };
     try {
       link = verifyActionLink(query, actionLinkSecret(integration.options.clientSecret), this.deps.now());
     } catch (error) {
@@ -54,17 +54,7 @@ export class CardActionJobHandler implements JobHandler<CardActionJobPayload> {
       core.logger.warn('card action refused code=dingtalk_action_not_session_owner');
       return;
     }
-    // The nonce names the action whatever path it took: a card click and an opened link of the same
-    // action are one inbox row, one job.
-    await this.forward(core, integrationId, {
-      kind: 'action',
-      eventId: `action:${link.nonce}`,
-      action: link.action,
-      sessionKey: link.sessionKey,
-      params: link.params ?? {},
-      nonce: link.nonce,
-      ...(link.threadId ? { threadId: link.threadId } : {}),
-    });
+    await this.forward(core, integrationId, actionEventOf(link));
   }
 
   private async forward(core: ConversationCore, integrationId: string, action: ActionEvent): Promise<void> {

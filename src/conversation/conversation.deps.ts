@@ -1,11 +1,12 @@
 import type { DingTalkClient } from '../dingtalk/client';
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import { PermanentJobError } from '../handoff/job-handler.port';
 import { normalizeLanguage } from '../i18n';
-import type { DingTalkIntegration } from '../intake/integration-resolver';
+import type { DingTalkIntegration } from '../kernel/integration';
 import type { Database } from '../persistence';
 import { ConversationStateRepository } from '../persistence/conversation-state.repository';
-import type { ReplyPort, ReplyTarget } from '../reply/reply.port';
+import type { ReplyPort } from '../reply/reply.port';
+import type { ReplyTarget } from '../kernel/run-context';
 import { silentRunnerLogger, type RunnerLogger } from '../runner/expert-runner.port';
 import type { RunnerSelector } from '../runner/runner.selector';
 import { AccessGate } from './access.gate';

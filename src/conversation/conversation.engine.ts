@@ -1,19 +1,18 @@
 import { Inject, Injectable, Logger, Optional, type Provider } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import type { PluginConfig } from '../config/plugin-config';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { JOB_HANDLERS, type JobHandler } from '../handoff/job-handler.port';
-import { WorkerService } from '../handoff/worker.service';
-import { IntegrationResolver } from '../intake/integration-resolver';
+import { WorkerWake } from '../handoff/worker-wake';
+import { IntegrationResolver } from '../integration/integration-resolver';
 import { DingTalkClientRegistry } from '../integration/client-registry';
 import type { ReplyPort } from '../reply/reply.port';
 import { REPLY_PORT } from '../reply/reply.tokens';
 import { asHandoffQueue, HANDOFF_QUEUE_SERVICE_TOKEN, type HandoffQueueService } from '../host/handoff.contract';
-import type { DingTalkIntegration } from '../intake/integration-resolver';
+import type { DingTalkIntegration } from '../kernel/integration';
 import { defaultXpertApiBaseUrl, RunnerSelector, type RunnerKind } from '../runner/runner.selector';
 import { DingTalkTriggerStrategy } from '../trigger/dingtalk-trigger.strategy';
 import { TriggerCallbacks } from '../trigger/trigger-callbacks';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG, DINGTALK_PLUGIN_CONTEXT } from '../tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG, DINGTALK_PLUGIN_CONTEXT } from '../kernel/tokens';
 import { ConversationCore, type ConversationDeps } from './conversation.deps';
 import { RunCancellations } from './run-cancellations';
 import { createJobHandlers } from './job-handlers.factory';
@@ -37,7 +36,7 @@ export class ConversationEngine {
     callbacks: TriggerCallbacks,
     @Inject(DINGTALK_PLUGIN_CONFIG) config: PluginConfig,
     @Inject(DINGTALK_CLOCK) now: () => number,
-    private readonly moduleRef: ModuleRef,
+    @Optional() private readonly workerWake?: WorkerWake,
     @Optional() @Inject(DINGTALK_PLUGIN_CONTEXT) private readonly pluginContext?: { resolve?: (token: unknown) => unknown },
     @Optional() cancellations?: RunCancellations,
   ) {
@@ -91,16 +90,9 @@ export class ConversationEngine {
 
   private queue?: HandoffQueueService;
 
-  /**
-   * Looked up lazily: the worker is built from JOB_HANDLERS, i.e. from this engine, so injecting it
-   * here would be a constructor cycle.
-   */
+  /** Rings the worker's doorbell: the worker listens on it, so the engine needs no reference to the worker. */
   private wakeWorker(): void {
-    try {
-      this.moduleRef.get(WorkerService, { strict: false })?.notify();
-    } catch {
-      // No worker in this process (disabled, or not registered): its poll — or another replica's — runs the job.
-    }
+    this.workerWake?.ring();
   }
 }
 

@@ -5,7 +5,7 @@
 export { createJobHandlers } from './job-handlers.factory';
 export { ConversationEngine, CONVERSATION_PROVIDERS, conversationJobHandlersProvider } from './conversation.engine';
 export { ConversationCore, replyTargetOf, resolveIntegration, type ConversationDeps } from './conversation.deps';
-export { DINGTALK_RUN_CONTEXT_KEY, toRunContext, type DingTalkRunContext } from './run-context';
+export { DINGTALK_RUN_CONTEXT_KEY, toRunContext, type DingTalkRunContext } from '../kernel/run-context';
 export { Router, type Route, type RouteSource } from './router';
 export { Sessions, type OpenSessionInput, type OpenedSession } from './sessions';
 export { Aggregator } from './aggregator';

@@ -1,7 +1,7 @@
-import type { CardActionEvent, RobotMessageEvent, SubscribedPlatformEvent } from '../dingtalk/inbound-event';
-import type { ActionEvent } from '../intake/intake.service';
+import type { CardActionEvent, RobotMessageEvent, SubscribedPlatformEvent } from '../kernel/inbound-event';
+import type { ActionEvent } from '../kernel/inbound-event';
 import { PermanentJobError } from '../handoff/job-handler.port';
-import { isRecord } from '../is-record';
+import { isRecord } from '../kernel/is-record';
 
 /** A robot message as intake queues it (the raw payload stays out of the queue). */
 export type StoredMessageEvent = Omit<RobotMessageEvent, 'raw'>;

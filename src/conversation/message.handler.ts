@@ -1,7 +1,7 @@
 import type { JobContext, JobHandler } from '../handoff/job-handler.port';
-import { sessionKeyFor } from '../intake/session-key';
+import { sessionKeyFor } from '../kernel/session-key';
 import type { HandoffJob } from '../persistence';
-import { logRef } from '../http/log-value';
+import { logRef } from '../kernel/log-value';
 import { t } from '../i18n';
 import { ConversationCore, replyTargetOf, resolveIntegration, type ConversationDeps } from './conversation.deps';
 import { isStopCommand } from './run-cancellations';

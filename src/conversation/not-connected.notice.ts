@@ -1,6 +1,7 @@
 import { t } from '../i18n';
 import { OutboxRepository, type Queryable } from '../persistence';
-import type { ReplyPort, ReplyTarget } from '../reply/reply.port';
+import type { ReplyPort } from '../reply/reply.port';
+import type { ReplyTarget } from '../kernel/run-context';
 
 const HOUR_MS = 3600 * 1000;
 

@@ -1,10 +1,10 @@
-import { logRef } from '../http/log-value';
+import { logRef } from '../kernel/log-value';
 import { t } from '../i18n';
-import type { DingTalkIntegration } from '../intake/integration-resolver';
-import type { ReplyTarget } from '../reply/reply.port';
+import type { DingTalkIntegration } from '../kernel/integration';
+import type { ReplyTarget } from '../kernel/run-context';
 import { sessionTimeoutOf } from '../trigger/trigger-config';
 import type { ConversationCore } from './conversation.deps';
-import { toRunContext } from './run-context';
+import { toRunContext } from '../kernel/run-context';
 import { chooseRunner } from './runner-choice';
 import { dispatchTurn } from './turn-dispatch';
 import { runStreamedTurn, withLastAttemptNotice } from './turn-reply';

@@ -1,4 +1,4 @@
-import type { DingTalkIntegration } from '../intake/integration-resolver';
+import type { DingTalkIntegration } from '../kernel/integration';
 import { TriggerBindingRepository, type ConversationBinding, type Queryable, type TriggerBinding, type TriggerBindingConfig } from '../persistence';
 import { sessionTimeoutOf, summaryWindowOf } from '../trigger/trigger-config';
 import type { Sessions } from './sessions';

@@ -1,5 +1,5 @@
 import { OutboxRepository, type Queryable } from '../persistence';
-import type { ReplyTarget } from '../reply/reply.port';
+import type { ReplyTarget } from '../kernel/run-context';
 import type { ExpertRunResult } from '../runner/expert-runner.port';
 
 export interface LedgerEntry {

@@ -1,8 +1,8 @@
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import type { TriggerBinding } from '../persistence';
 import { CALLBACK_MISSING_CODE, type RunnerChoice, type RunnerScope } from '../runner/runner.selector';
 import type { ConversationCore } from './conversation.deps';
-import type { DingTalkRunContext } from './run-context';
+import type { DingTalkRunContext } from '../kernel/run-context';
 
 /**
  * Picks the runner for `xpertId`, in this order: the expert's own trigger settings (API key), the

@@ -1,6 +1,6 @@
 import { adoptEarlierSession, AggregateRepository, ConversationBindingRepository, type ConversationBinding, type Database } from '../persistence';
 import { ConversationStateRepository } from '../persistence/conversation-state.repository';
-import type { ReplyTarget } from '../reply/reply.port';
+import type { ReplyTarget } from '../kernel/run-context';
 import { threadIdFor } from '../runner/thread-id';
 
 export interface OpenSessionInput {

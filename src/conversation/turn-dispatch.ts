@@ -1,6 +1,6 @@
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import { ConversationBindingRepository, DispatchRunRepository } from '../persistence';
-import type { ReplyTarget } from '../reply/reply.port';
+import type { ReplyTarget } from '../kernel/run-context';
 import type { ExpertRunInput, ExpertRunner } from '../runner/expert-runner.port';
 import type { ConversationCore } from './conversation.deps';
 

@@ -1,4 +1,4 @@
-import type { RobotAttachment } from '../dingtalk/inbound-event';
+import type { RobotAttachment } from '../kernel/inbound-event';
 import { t, type Language } from '../i18n';
 import type { ExpertFileRef } from '../runner/expert-runner.port';
 import type { StoredMessageEvent } from './job-payloads';

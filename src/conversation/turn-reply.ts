@@ -1,7 +1,8 @@
-import { logRef } from '../http/log-value';
-import type { DingTalkIntegration } from '../intake/integration-resolver';
+import { logRef } from '../kernel/log-value';
+import type { DingTalkIntegration } from '../kernel/integration';
 import { t } from '../i18n';
-import type { ReplySession, ReplyTarget } from '../reply/reply.port';
+import type { ReplySession } from '../reply/reply.port';
+import type { ReplyTarget } from '../kernel/run-context';
 import type { ExpertRunInput, ExpertRunResult, ExpertRunner } from '../runner/expert-runner.port';
 import { turnActions } from './action-links';
 import type { ConversationCore } from './conversation.deps';

@@ -1,10 +1,10 @@
-import { logRef } from '../http/log-value';
-import type { DingTalkIntegration } from '../intake/integration-resolver';
-import { earlierSessionKeyFor, isSharedGroupSessionKey } from '../intake/session-key';
+import { logRef } from '../kernel/log-value';
+import type { DingTalkIntegration } from '../kernel/integration';
+import { earlierSessionKeyFor, isSharedGroupSessionKey } from '../kernel/session-key';
 import type { ExpertRunInput } from '../runner/expert-runner.port';
 import { replyTargetOf, type ConversationCore } from './conversation.deps';
 import type { StoredMessageEvent } from './job-payloads';
-import { toRunContext } from './run-context';
+import { toRunContext } from '../kernel/run-context';
 import { chooseRunner } from './runner-choice';
 import { RUN_STOPPED_CODE } from './run-cancellations';
 import { buildTurnInput, type AttachmentDownloader } from './turn-input';

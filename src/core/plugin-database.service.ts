@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { PluginConfig } from '../config/plugin-config';
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import { createPluginDataSource, Database, runMigrations } from '../persistence';
-import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 
 /**
  * The plugin's own database handle. A 3.7 host neither registers plugin entities nor creates their

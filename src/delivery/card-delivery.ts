@@ -1,6 +1,6 @@
 import { isDingTalkApiError, type DingTalkClient } from '../dingtalk/client';
 import type { CreateAndDeliverCardRequest } from '../dingtalk/client-types';
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import type { Queryable } from '../persistence/database';
 import type { OutboxRecord, OutboxRepository, OutboxReserveInput } from '../persistence/outbox.repository';
 import { sendOnce } from './send-once';

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { PluginConfig } from '../config/plugin-config';
 import { PluginDatabase } from '../core/plugin-database.service';
-import { IntegrationResolver } from '../intake/integration-resolver';
+import { IntegrationResolver } from '../integration/integration-resolver';
 import { DingTalkClientRegistry } from '../integration/client-registry';
 import { AppBudgetRepository } from '../persistence/app-budget.repository';
 import { OutboxRepository } from '../persistence/outbox.repository';
-import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { AbandonedCardSweeper } from './abandoned-card.sweeper';
 import { staleAfterMs } from './app-budget';
 import { BudgetHeartbeat } from './budget.heartbeat';

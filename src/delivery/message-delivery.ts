@@ -1,11 +1,12 @@
 import { isDingTalkApiError, type DingTalkClient, type SessionWebhookBody } from '../dingtalk/client';
-import { DingTalkError, isDingTalkError } from '../errors';
+import { DingTalkError, isDingTalkError } from '../kernel/errors';
 import type { Queryable } from '../persistence/database';
 import type { OutboxRecord, OutboxRepository, OutboxTargetType } from '../persistence/outbox.repository';
 import { toRobotMessage, toWebhookBody, withoutMentions, type OutgoingMessage } from './outgoing-message';
 import { sendRobotMessage, type OpenApiAddress } from './robot-send';
 import { chooseRoute, sessionWebhookDecision } from './route.policy';
 import { sendOnce } from './send-once';
+import type { LoggerPort } from '../kernel/logger';
 
 /**
  * Sends ONE robot message exactly once per idempotency key, for the streamed answer and the notify
@@ -20,10 +21,8 @@ export interface RouteState {
   webhookFailed: boolean;
 }
 
-export interface DeliveryLogger {
-  debug(message: string): void;
-  warn(message: string): void;
-}
+/** The part of the plugin's logger port delivery uses. */
+export type DeliveryLogger = Pick<LoggerPort, 'debug' | 'warn'>;
 
 export interface MessageSendRequest {
   client: DingTalkClient;

@@ -1,6 +1,6 @@
 import type { DingTalkClient } from '../dingtalk/client';
 import type { RobotMessage } from '../dingtalk/outbound';
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 
 /** Where an OpenAPI robot message goes: one group, or 1:1 to users (by userId). */
 export type OpenApiAddress = { group: string } | { userIds: string[] };

@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import type { Queryable } from '../persistence/database';
 import type { OutboxRecord, OutboxRepository, OutboxReserveInput, OutboxSentInput } from '../persistence/outbox.repository';
 import { PROCESS_REPLICA_ID } from './replica-id';

@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 
 /**
  * DingTalk answers errors in two families (see the platform fact sheet §6b):

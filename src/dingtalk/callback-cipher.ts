@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomInt } from 'node:crypto';
 import { TextDecoder } from 'node:util';
-import { DingTalkError } from '../errors';
-import { safeEqual } from './safe-equal';
+import { DingTalkError } from '../kernel/errors';
+import { safeEqual } from '../kernel/safe-equal';
 
 /**
  * The encryption DingTalk uses for HTTP event subscriptions ("HTTP 推送") and for the encrypted

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CardActionEvent } from './inbound-event';
+import type { CardActionEvent } from '../kernel/inbound-event';
 import { defined, isObject, type JsonObject, optionalString, parseJson, payloadInvalid, requiredString, stringifyJson, toObject } from './payload-reader';
 
 /**

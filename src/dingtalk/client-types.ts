@@ -1,15 +1,13 @@
+import type { LoggerPort } from '../kernel/logger';
+
 /**
  * Request/response shapes of the DingTalk OpenAPI calls the plugin makes (fact sheet §1, §4, §5, §6).
  * Field names are DingTalk's own (camelCase for v1.0, snake_case for topapi), so what you read here
  * is what you find in DingTalk's documentation.
  */
 
-export interface DingTalkLogger {
-  debug(message: string, ...meta: unknown[]): void;
-  log(message: string, ...meta: unknown[]): void;
-  warn(message: string, ...meta: unknown[]): void;
-  error(message: string, ...meta: unknown[]): void;
-}
+/** The plugin's one logger port. */
+export type DingTalkLogger = LoggerPort;
 
 export interface DingTalkClientOptions {
   /** AppKey / ClientID. */

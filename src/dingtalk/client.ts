@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance } from 'axios';
-import { DingTalkError, retriesInCall } from '../errors';
+import { DingTalkError, retriesInCall } from '../kernel/errors';
 import { DingTalkApiError, isDingTalkApiError, withErrorDetails } from './api-error';
 import { normalizeResponse, normalizeTransportError } from './api-error-normalizer';
 import type {
@@ -24,7 +24,7 @@ import type {
 import { RollingWindowRateLimiter } from './rate-limiter';
 import { withRetry, type BackoffPolicy } from './retry';
 import { AccessTokenCache, type AccessTokenGrant } from './token-cache';
-import { silentLogger } from '../persistence/logger';
+import { silentLogger } from '../kernel/logger';
 
 export * from './client-types';
 export { DingTalkApiError, isDingTalkApiError } from './api-error';

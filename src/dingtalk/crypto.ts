@@ -25,4 +25,4 @@ export {
   type RobotRequestCheck,
   type CardCallbackCheck,
 } from './request-signature';
-export { safeEqual } from './safe-equal';
+export { safeEqual } from '../kernel/safe-equal';

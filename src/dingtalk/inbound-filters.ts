@@ -1,4 +1,4 @@
-import type { RobotMessageEvent } from './inbound-event';
+import type { RobotMessageEvent } from '../kernel/inbound-event';
 
 /** What the integration knows about its own robot. */
 export interface BotIdentity {

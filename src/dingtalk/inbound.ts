@@ -9,7 +9,7 @@ export type {
   RobotMessageEvent,
   RobotMsgType,
   SubscribedPlatformEvent,
-} from './inbound-event';
+} from '../kernel/inbound-event';
 export { parseRobotMessage, type RobotMessageParseOptions } from './robot-message-parser';
 export { parseCardCallback } from './card-callback-parser';
 export { parseEventPlaintext, parseStreamEvent } from './platform-event-parser';

@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 
 /** DingTalk rejects a robot `msgParam` above this many bytes (`invalidParameter.msgParam.tooLong`). */
 export const MSG_PARAM_MAX_BYTES = 15_000;

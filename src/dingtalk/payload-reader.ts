@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 
 /**
  * Small readers for untrusted JSON. Optional fields of the wrong type are treated as absent

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PlatformEvent } from './inbound-event';
+import type { PlatformEvent } from '../kernel/inbound-event';
 import { defined, firstString, isObject, type JsonObject, optionalString, payloadInvalid, stringifyJson, toObject } from './payload-reader';
 
 // `check_url` for internal apps; third-party suites see `check_create_suite_url`, `check_update_suite_url`, ….

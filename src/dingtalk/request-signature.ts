@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { DingTalkError } from '../errors';
-import { safeEqual } from './safe-equal';
+import { DingTalkError } from '../kernel/errors';
+import { safeEqual } from '../kernel/safe-equal';
 
 /**
  * Header signatures of the two unencrypted HTTP callbacks (robot messages, card actions) and the

@@ -1,4 +1,4 @@
-import { backoffDelay, type BackoffOptions } from '../persistence/backoff';
+import { backoffDelay, type BackoffOptions } from '../kernel/backoff';
 
 /**
  * In-call retries of the DingTalk client, with the plugin's one backoff (capped exponential, full

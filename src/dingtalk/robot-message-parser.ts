@@ -1,4 +1,4 @@
-import type { QuotedMessage, RobotAtUser, RobotAttachment, RobotMessageEvent, RobotMsgType } from './inbound-event';
+import type { QuotedMessage, RobotAtUser, RobotAttachment, RobotMessageEvent, RobotMsgType } from '../kernel/inbound-event';
 import {
   defined,
   firstString,

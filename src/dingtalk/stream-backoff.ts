@@ -1,4 +1,4 @@
-import { backoffDelay, type BackoffOptions } from '../persistence/backoff';
+import { backoffDelay, type BackoffOptions } from '../kernel/backoff';
 
 export const DEFAULT_STREAM_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 60000 };
 

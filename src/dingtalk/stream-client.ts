@@ -1,7 +1,7 @@
 import axios from 'axios';
 import { DWClient, type DWClientDownStream } from 'dingtalk-stream';
 import type WebSocket from 'ws';
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import { STREAM_ERROR } from './stream-errors';
 
 /**

@@ -1,5 +1,5 @@
 import { EventAck, TOPIC_CARD, TOPIC_ROBOT, type DWClientDownStream } from 'dingtalk-stream';
-import { isDingTalkError } from '../errors';
+import { isDingTalkError } from '../kernel/errors';
 import type { StreamHandlers, StreamLogger, StreamMessageMeta } from './stream-types';
 
 /** The two ACK calls of one SDK client; the ACK must leave on the socket the frame came in on. */

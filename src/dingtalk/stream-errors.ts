@@ -1,4 +1,4 @@
-import { isDingTalkError } from '../errors';
+import { isDingTalkError } from '../kernel/errors';
 
 /** Stable codes for Stream connection failures (see `DingTalkError`). */
 export const STREAM_ERROR = {

@@ -1,5 +1,5 @@
-import type { BackoffOptions as PluginBackoffOptions } from '../persistence/backoff';
-import { silentLogger, type PersistenceLogger } from '../persistence/logger';
+import type { BackoffOptions as PluginBackoffOptions } from '../kernel/backoff';
+import { silentLogger, type PersistenceLogger } from '../kernel/logger';
 import type { DWClientDownStream } from 'dingtalk-stream';
 
 /** Minimal logger; Nest's `Logger` fits. Never pass secrets or message bodies at `log` or above. */

@@ -1,5 +1,5 @@
 import { GATEWAY_URL, TOPIC_CARD, TOPIC_ROBOT } from 'dingtalk-stream';
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import { DEFAULT_STREAM_BACKOFF, reconnectDelay } from './stream-backoff';
 import { GatewayStreamClient } from './stream-client';
 import { StreamDispatcher } from './stream-dispatch';

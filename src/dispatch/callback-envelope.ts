@@ -3,6 +3,7 @@
  * host's queue, so everything is checked; a malformed envelope is answered `dead` with the reason.
  */
 import type { HandoffMessage } from '../host/handoff.contract';
+import { isRecord } from '../kernel/is-record';
 
 /** The part of an envelope the reply needs, as stored while it waits for its turn. */
 export interface StoredEnvelope {
@@ -18,8 +19,6 @@ export interface CallbackEnvelope extends StoredEnvelope {
   runId: string;
 }
 
-type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The envelope of `message`, or the reason it is not one of ours. */
 export function readEnvelope(message: HandoffMessage | undefined): CallbackEnvelope | { invalid: string } {

@@ -2,9 +2,8 @@ import type { ExpertRunResult, ExpertStreamEvent } from '../runner/expert-runner
 import { RunAccumulator } from '../runner/xpert-api.runner';
 import { XpertEventMapper } from '../runner/xpert-event.mapper';
 import { chatPayloadOf, type StoredEnvelope } from './callback-envelope';
+import { isRecord } from '../kernel/is-record';
 
-type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * What a dispatched run's envelopes add up to, built with the same mapper and accumulator as the

@@ -1,9 +1,10 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Req, UseFilters } from '@nestjs/common';
 import { RequestContext } from '@xpert-ai/plugin-sdk';
 import { PluginDatabase } from '../core/plugin-database.service';
-import { adminMessage, DingTalkError, isErrorCode } from '../errors';
+import { adminMessage, DingTalkError, isErrorCode } from '../kernel/errors';
 import { DingTalkErrorFilter } from '../http/error.filter';
-import { DingTalkIntegration, IntegrationResolver } from '../intake/integration-resolver';
+import { IntegrationResolver } from '../integration/integration-resolver';
+import { DingTalkIntegration } from '../kernel/integration';
 import { QueueLifecycleRepository, type DeadLetter } from '../persistence';
 import { QueueMaintenanceService } from './queue-maintenance.service';
 

@@ -1,5 +1,5 @@
 import { backoffDelay, type HandoffJob, type HandoffRepository, type PersistenceLogger } from '../persistence';
-import { DingTalkError, isDingTalkError } from '../errors';
+import { DingTalkError, isDingTalkError } from '../kernel/errors';
 import { isPermanentFailure, PermanentJobError, type JobHandler } from './job-handler.port';
 
 /** How one run of a job ended, as the worker recorded it. */

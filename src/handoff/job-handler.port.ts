@@ -1,4 +1,4 @@
-import { isPermanentError, type ErrorCode } from '../errors';
+import { isPermanentError, type ErrorCode } from '../kernel/errors';
 import type { HandoffJob } from '../persistence';
 
 /** What the worker gives a handler besides the job. */

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Op
 import type { PluginConfig } from '../config/plugin-config';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { QueueLifecycleRepository } from '../persistence';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { QueueMaintenance } from './queue-maintenance';
 
 /**

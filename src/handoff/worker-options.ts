@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import type { HandoffJob, PersistenceLogger, Queryable } from '../persistence';
 import type { JobOutcome, RetryPolicy } from './job-execution';
 import type { JobHandler } from './job-handler.port';

@@ -2,12 +2,13 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Op
 import type { PluginConfig } from '../config/plugin-config';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { backoffCap, type Queryable } from '../persistence';
-import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { HandoffWorker } from './handoff.worker';
 import { describeJobError } from './job-execution';
 import { JOB_HANDLERS, type JobHandler } from './job-handler.port';
 import { DEFAULT_RETRY, type HandoffWorkerOptions, type HandoffWorkerStats, type WorkerLogger } from './worker-options';
 import { WorkerStartGate } from './worker-start-gate';
+import { WorkerWake } from './worker-wake';
 
 /** Longest wait between attempts to open the database before the worker can start. */
 const MAX_OPEN_RETRY_MS = 60_000;
@@ -28,14 +29,17 @@ export class WorkerService implements OnApplicationBootstrap, OnModuleDestroy {
   private worker?: HandoffWorker;
   private destroyed = false;
   private retryTimer?: NodeJS.Timeout;
+  private readonly unlisten?: () => void;
 
   constructor(
     private readonly database: PluginDatabase,
     @Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig,
     @Optional() @Inject(JOB_HANDLERS) handlers?: JobHandler[] | null,
     @Optional() private readonly gate?: WorkerStartGate,
+    @Optional() wake?: WorkerWake,
   ) {
     this.handlers = handlers ?? [];
+    this.unlisten = wake?.listen(() => this.notify());
   }
 
   /**
@@ -53,6 +57,7 @@ export class WorkerService implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.destroyed = true;
+    this.unlisten?.();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     await this.worker?.stop();

@@ -1,4 +1,4 @@
-import type { IntegrationRecord } from '../config/integration-options';
+import type { IntegrationRecord } from '../kernel/integration';
 
 /**
  * How the plugin reads the host's integration records. The 3.7 SDK exposes no query for them, so

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { DingTalkError, type ErrorCode } from '../errors';
+import { DingTalkError, type ErrorCode } from '../kernel/errors';
 
 /**
  * Turns our coded errors into `{ statusCode, code, message }` answers. Anything unexpected becomes a

@@ -1,4 +1,4 @@
-import { DingTalkError, type ErrorCode } from '../errors';
+import { DingTalkError, type ErrorCode } from '../kernel/errors';
 
 /**
  * What went wrong below a request that is not one of our coded errors, in words safe for a log

@@ -3,16 +3,18 @@ import type { Request, Response } from 'express';
 import { checkActionTarget, type ActionRefusal } from '../conversation/action-gate';
 import { GROUP_PARAM } from '../conversation/action-links';
 import { PluginDatabase } from '../core/plugin-database.service';
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import { failureCause } from '../http/failure-cause';
 import { Public } from '../http/public.decorator';
-import { DINGTALK_CLOCK } from '../tokens';
-import { actionLinkSecret, integrationIdOf, verifyActionLink, type ActionLink } from './action-link';
+import { DINGTALK_CLOCK } from '../kernel/tokens';
+import { actionEventOf, actionLinkSecret, integrationIdOf, verifyActionLink, type ActionLink } from '../kernel/action-link';
 import { actionPage, pendingActionPage, type ActionPageOutcome, type PendingAction } from './action-page';
 import { IntakeService } from './intake.service';
-import { IntegrationResolver, type DingTalkIntegration } from './integration-resolver';
+import { IntegrationResolver } from '../integration/integration-resolver';
+import { type DingTalkIntegration } from '../kernel/integration';
 import { refuseLegacyActionLink } from './legacy-action-link';
 import { runInIntegrationContext } from './request-context';
+import { firstValues } from '../http/first-values';
 
 
 const PENDING: Record<string, PendingAction> = { 'dingtalk:end': 'end', 'dingtalk:confirm': 'confirm', 'dingtalk:reject': 'reject' };
@@ -75,16 +77,7 @@ export class ActionController {
 
   private accept(integration: DingTalkIntegration, link: ActionLink & { nonce: string }) {
     return runInIntegrationContext(integration, () =>
-      this.intake.accept(integration, {
-        kind: 'action',
-        // The nonce names the action on every path (link, HTTP or Stream card click): one row, one job.
-        eventId: `action:${link.nonce}`,
-        action: link.action,
-        sessionKey: link.sessionKey,
-        params: link.params ?? {},
-        nonce: link.nonce,
-        ...(link.threadId ? { threadId: link.threadId } : {}),
-      }),
+      this.intake.accept(integration, actionEventOf(link)),
     );
   }
 
@@ -94,7 +87,7 @@ export class ActionController {
     work: (integration: DingTalkIntegration, link: ActionLink & { nonce: string }) => Promise<{ status: number; page?: ActionPageOutcome; html?: string }>,
   ): Promise<void> {
     let language: string | undefined;
-    const query = flatten(rawQuery);
+    const query = firstValues(rawQuery);
     try {
       const integrationId = integrationIdOf(query);
       if (!integrationId) throw new DingTalkError('dingtalk_action_link_invalid', 'Action link without integration.', 400);
@@ -112,14 +105,4 @@ export class ActionController {
       response.status(status).type('html').send(actionPage(language, status >= 500 ? 'unavailable' : 'invalid'));
     }
   }
-}
-
-/** Repeated query keys are suspicious; the first value is taken, never an array or object. */
-function flatten(input: Record<string, unknown>): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(input ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    out[key] = typeof first === 'string' ? first : undefined;
-  }
-  return out;
 }

@@ -1,12 +1,12 @@
 import { linkQueryOf } from '../conversation/card-action.handler';
 import { ACTIONS } from '../conversation/job-payloads';
-import type { CardActionEvent } from '../dingtalk/inbound-event';
+import type { CardActionEvent } from '../kernel/inbound-event';
 import { t } from '../i18n';
 import { ConversationStateRepository } from '../persistence/conversation-state.repository';
 import type { Queryable } from '../persistence';
-import type { ReplyTarget } from '../reply/reply.port';
-import { actionLinkSecret, verifyActionLink } from './action-link';
-import type { DingTalkIntegration } from './integration-resolver';
+import type { ReplyTarget } from '../kernel/run-context';
+import { actionLinkSecret, verifyActionLink } from '../kernel/action-link';
+import type { DingTalkIntegration } from '../kernel/integration';
 
 const SESSION_ACTIONS = new Set<string>([ACTIONS.end, ACTIONS.confirm, ACTIONS.reject]);
 

@@ -1,35 +1,21 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { PluginConfig } from '../config/plugin-config';
 import { WorkerService } from '../handoff/worker.service';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
-import { logRef, logValue } from '../http/log-value';
-import { DingTalkError } from '../errors';
-import type { InboxAcceptInput } from '../persistence/inbox.repository';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
+import { logRef, logValue } from '../kernel/log-value';
+import { DingTalkError } from '../kernel/errors';
+import type { InboxAcceptInput } from '../persistence/inbox.types';
 import { IntakeSpool } from './spool-file';
 import { failureLabel } from './spool-format';
 import { PluginDatabase } from '../core/plugin-database.service';
-import type { InboundEvent } from '../dingtalk/inbound-event';
+import type { ActionEvent, InboundEvent, JobKind } from '../kernel/inbound-event';
 import { InboxRepository, isRefusedRow, TriggerBindingRepository } from '../persistence';
 import { groupSessionModeOf } from '../trigger/trigger-config';
 import { robotMessageDropReason } from '../dingtalk/inbound';
-import type { DingTalkIntegration } from './integration-resolver';
+import type { DingTalkIntegration } from '../kernel/integration';
 import { judgeCardClick } from './card-click-gate';
-import { sessionKeyFor, sharedGroupSessionKeyFor } from './session-key';
+import { sessionKeyFor, sharedGroupSessionKeyFor } from '../kernel/session-key';
 import { isStopCommand, RunCancellations } from '../conversation/run-cancellations';
-
-export type JobKind = 'message' | 'card_action' | 'platform_event' | 'end_session' | 'resume';
-
-/** A signed end-session (or confirm/reject) link that was opened: it takes the same path as events. */
-export interface ActionEvent {
-  kind: 'action';
-  eventId: string;
-  action: string;
-  sessionKey: string;
-  params: Record<string, string>;
-  /** The signed link's single-use token and the thread it was issued for (see the action gate). */
-  nonce?: string;
-  threadId?: string;
-}
 
 export type IntakeOutcome =
   | { status: 'accepted'; jobId: string }

@@ -1,5 +1,5 @@
 import { runWithRequestContext } from '@xpert-ai/plugin-sdk';
-import type { IntegrationRecord } from '../config/integration-options';
+import type { IntegrationRecord } from '../kernel/integration';
 
 /**
  * Public DingTalk routes carry no Xpert user; the work below them still needs the integration's

@@ -1,11 +1,11 @@
 import { Controller, Get, Query, UseFilters } from '@nestjs/common';
 import { PluginDatabase } from '../core/plugin-database.service';
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import { DingTalkErrorFilter } from '../http/error.filter';
 import { DingTalkClientRegistry } from '../integration/client-registry';
 import { listUsers } from '../notify/user-directory';
 import { AccessRepository } from '../persistence';
-import { IntegrationResolver } from './integration-resolver';
+import { IntegrationResolver } from '../integration/integration-resolver';
 
 export interface SelectOption {
   value: string;

@@ -1,8 +1,8 @@
 import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { DingTalkError } from '../errors';
-import type { InboxAcceptInput } from '../persistence/inbox.repository';
+import { DingTalkError } from '../kernel/errors';
+import type { InboxAcceptInput } from '../persistence/inbox.types';
 import { decodeSpool, encodeSpoolLine, spoolHasRoom, SPOOL_FORMAT_VERSION, type SpoolEntry } from './spool-format';
 
 export interface SpoolOptions {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { InboxAcceptInput } from '../persistence/inbox.repository';
+import type { InboxAcceptInput } from '../persistence/inbox.types';
 
 /**
  * The intake spool's file format. Pure: no IO, no clock.

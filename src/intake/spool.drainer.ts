@@ -3,11 +3,12 @@ import type { PluginConfig } from '../config/plugin-config';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { WorkerStartGate } from '../handoff/worker-start-gate';
 import { InboxRepository } from '../persistence';
-import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { IntakeService } from './intake.service';
 import { IntakeSpool } from './spool-file';
 import { failureLabel, type SpoolEntry } from './spool-format';
-import { logRef, logValue } from '../http/log-value';
+import { logRef, logValue } from '../kernel/log-value';
+import { TaskLoop } from '../kernel/task-loop';
 
 /**
  * Moves spooled events into the inbox as soon as the database answers, and removes them. Exactly
@@ -25,9 +26,7 @@ export class SpoolDrainer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly inbox = new InboxRepository();
   private readonly booted: Promise<void>;
   private markBooted!: () => void;
-  private timer?: NodeJS.Timeout;
-  private draining?: Promise<number>;
-  private stopped = false;
+  private readonly draining = new TaskLoop<number>(() => this.pass(this.spool!));
 
   constructor(
     private readonly database: PluginDatabase,
@@ -48,17 +47,14 @@ export class SpoolDrainer implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.draining?.catch(() => undefined);
+    await this.draining.stop();
     await this.spool?.close().catch(() => undefined);
   }
 
   /** One pass over every closed segment; resolves with how many events became jobs. */
   drain(): Promise<number> {
-    if (!this.spool || this.stopped) return Promise.resolve(0);
-    this.draining ??= this.pass(this.spool).finally(() => (this.draining = undefined));
-    return this.draining;
+    if (!this.spool) return Promise.resolve(0);
+    return this.draining.run() ?? Promise.resolve(0);
   }
 
   private async boot(): Promise<void> {
@@ -72,11 +68,9 @@ export class SpoolDrainer implements OnApplicationBootstrap, OnModuleDestroy {
     } finally {
       this.markBooted();
     }
-    if (this.stopped) return;
-    this.timer = setInterval(() => {
+    this.draining.every(this.config.spool.drainIntervalMs, () => {
       if (this.spool!.status().depth > 0) this.drain().catch((error) => this.logger.debug(`intake spool drain deferred: ${failureLabel(error)}`));
-    }, this.config.spool.drainIntervalMs);
-    this.timer.unref();
+    });
   }
 
   private async pass(spool: IntakeSpool): Promise<number> {

@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import type { PluginConfig } from '../config/plugin-config';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { IntakeSpool } from './spool-file';
 
 /** The intake spool of this process, or null when `spool.enabled` is false (intake then answers 503 in an outage). */

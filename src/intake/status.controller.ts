@@ -3,10 +3,10 @@ import { ConversationEngine } from '../conversation/conversation.engine';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { DingTalkErrorFilter } from '../http/error.filter';
 import { AccessRepository, QueueLifecycleRepository, type IntegrationQueueFigures, type RefusalRecord } from '../persistence';
-import { IntegrationResolver } from './integration-resolver';
+import { IntegrationResolver } from '../integration/integration-resolver';
 import { IntakeSpool } from './spool-file';
 import { StreamReceiver } from './stream.receiver';
-import { assertInCallerScope } from './tenant-scope';
+import { assertInCallerScope } from '../integration/tenant-scope';
 
 /**
  * Connection status for admins (authenticated by the host's guard), with this replica's intake

@@ -1,16 +1,19 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
-import type { DingTalkIntegrationOptions } from '../config/integration-options';
+import type { DingTalkIntegrationOptions } from '../kernel/integration';
 import type { PluginConfig } from '../config/plugin-config';
 import { parseCardCallback, parseRobotMessage, parseStreamEvent } from '../dingtalk/inbound';
 import { DingTalkStreamConnection, type StreamStatus } from '../dingtalk/stream';
 import { IntegrationTestListener } from '../integration/integration-test.service';
+import type { StreamConnections } from '../integration/stream-connections.port';
 import type { IntegrationTestProbe } from '../host/host-317.types';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { cardNoticeResponse } from './card-click-gate';
 import { IntakeService } from './intake.service';
-import { DingTalkIntegration, IntegrationResolver } from './integration-resolver';
+import { IntegrationResolver } from '../integration/integration-resolver';
+import { DingTalkIntegration } from '../kernel/integration';
 import { runInIntegrationContext } from './request-context';
+import { TaskLoop } from '../kernel/task-loop';
 
 interface Running {
   connection: DingTalkStreamConnection;
@@ -29,12 +32,10 @@ export type StreamConnectionStatus = StreamStatus & { connectionId: string };
  * A 3.17 host calls the integration strategy's onUpdate/onDelete, which land in `apply`/`close`.
  */
 @Injectable()
-export class StreamReceiver extends IntegrationTestListener implements OnApplicationBootstrap, OnModuleDestroy {
+export class StreamReceiver extends IntegrationTestListener implements StreamConnections, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('DingTalkStream');
   private readonly running = new Map<string, Running>();
-  private timer?: NodeJS.Timeout;
-  private syncing?: Promise<void>;
-  private stopped = false;
+  private readonly syncing = new TaskLoop<void>(() => this.reconcile().catch((error) => this.logger.warn(`stream sync failed: ${(error as Error).message}`)));
 
   constructor(
     private readonly integrations: IntegrationResolver,
@@ -48,16 +49,11 @@ export class StreamReceiver extends IntegrationTestListener implements OnApplica
   onApplicationBootstrap(): void {
     // Never awaited: a slow or failing DingTalk must not hold up the server start.
     void this.sync();
-    if (this.config.reconcileIntervalMs > 0) {
-      this.timer = setInterval(() => void this.sync(), this.config.reconcileIntervalMs);
-      this.timer.unref();
-    }
+    if (this.config.reconcileIntervalMs > 0) this.syncing.every(this.config.reconcileIntervalMs, () => void this.sync());
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.syncing?.catch(() => undefined);
+    await this.syncing.stop();
     await Promise.all([...this.running.values()].map((r) => r.connection.stop().catch(() => undefined)));
     this.running.clear();
   }
@@ -92,8 +88,8 @@ export class StreamReceiver extends IntegrationTestListener implements OnApplica
    * connection if the integration no longer runs in Stream mode.
    */
   async apply(integration: DingTalkIntegration | null, integrationId: string): Promise<void> {
-    if (this.stopped) return;
-    await this.syncing?.catch(() => undefined);
+    if (this.syncing.stopped) return;
+    await this.syncing.settled();
     const current = this.running.get(integrationId);
     if (!integration || integration.options.mode !== 'stream') {
       if (current) await this.stop(integrationId, current);
@@ -107,7 +103,7 @@ export class StreamReceiver extends IntegrationTestListener implements OnApplica
 
   /** The integration is being deleted: close its connection now. */
   async close(integrationId: string): Promise<void> {
-    await this.syncing?.catch(() => undefined);
+    await this.syncing.settled();
     const current = this.running.get(integrationId);
     if (current) await this.stop(integrationId, current);
   }
@@ -121,13 +117,7 @@ export class StreamReceiver extends IntegrationTestListener implements OnApplica
 
   /** Brings the running connections in line with the integration records; one sync at a time. */
   sync(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (!this.syncing) {
-      this.syncing = this.reconcile()
-        .catch((error) => this.logger.warn(`stream sync failed: ${(error as Error).message}`))
-        .finally(() => (this.syncing = undefined));
-    }
-    return this.syncing;
+    return this.syncing.run() ?? Promise.resolve();
   }
 
   private async reconcile(): Promise<void> {

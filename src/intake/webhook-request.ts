@@ -1,9 +1,9 @@
-import type { DingTalkIntegrationOptions } from '../config/integration-options';
-import { DingTalkError } from '../errors';
+import type { DingTalkIntegrationOptions } from '../kernel/integration';
+import { DingTalkError } from '../kernel/errors';
 import { createCallbackCipher, type CallbackCipher } from '../dingtalk/callback-cipher';
 import { checkCardCallback, checkRobotRequest, checkTimestampFresh } from '../dingtalk/request-signature';
-import { safeEqual } from '../dingtalk/safe-equal';
-import type { CardActionEvent, PlatformEvent, RobotMessageEvent } from '../dingtalk/inbound-event';
+import { safeEqual } from '../kernel/safe-equal';
+import type { CardActionEvent, PlatformEvent, RobotMessageEvent } from '../kernel/inbound-event';
 import { parseCardCallback, parseEventPlaintext, parseRobotMessage } from '../dingtalk/inbound';
 
 /** The transport-free view of one webhook POST: what the controller hands over. */

@@ -1,19 +1,20 @@
 import { Controller, Get, HttpCode, Inject, Logger, Param, Post, Req, UseFilters } from '@nestjs/common';
 import type { Request } from 'express';
 import type { PluginConfig } from '../config/plugin-config';
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import { DingTalkErrorFilter } from '../http/error.filter';
 import { Public } from '../http/public.decorator';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { cardNoticeResponse } from './card-click-gate';
 import { IntakeService } from './intake.service';
-import { IntegrationResolver } from './integration-resolver';
+import { IntegrationResolver } from '../integration/integration-resolver';
 import { runInIntegrationContext } from './request-context';
 import { jsonByteSize } from '../dingtalk/payload-reader';
 import { failureCause } from '../http/failure-cause';
-import { logValue } from '../http/log-value';
+import { logValue } from '../kernel/log-value';
 import { CardRouteService } from '../integration/card-route.service';
 import { looksLikeCardCallback, verifyWebhook, type WebhookRequest } from './webhook-request';
+import { firstValues } from '../http/first-values';
 
 /**
  * One public URL per integration for everything DingTalk POSTs in HTTP mode: robot messages,
@@ -97,19 +98,9 @@ function toWebhookRequest(request: Request, limit: number): WebhookRequest & { b
   const measured = jsonByteSize(request.body ?? '', limit);
   const bodyBytes = measured === undefined ? undefined : Number.isFinite(declared) && declared >= 0 ? Math.max(declared, measured) : measured;
   return {
-    headers: flatten(request.headers),
-    query: flatten(request.query as Record<string, unknown>),
+    headers: firstValues(request.headers),
+    query: firstValues(request.query as Record<string, unknown>),
     body: request.body,
     bodyBytes,
   };
-}
-
-/** Repeated headers or query keys are suspicious; the first value is taken, never an array. */
-function flatten(input: Record<string, unknown>): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(input ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    out[key] = typeof first === 'string' ? first : undefined;
-  }
-  return out;
 }

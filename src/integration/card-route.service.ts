@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import type { DingTalkIntegrationOptions } from '../config/integration-options';
+import type { DingTalkIntegrationOptions } from '../kernel/integration';
 import type { PluginConfig } from '../config/plugin-config';
 import { PluginDatabase } from '../core/plugin-database.service';
-import { DingTalkError } from '../errors';
-import { IntegrationResolver } from '../intake/integration-resolver';
+import { DingTalkError } from '../kernel/errors';
+import { IntegrationResolver } from './integration-resolver';
 import { cardCallbackRouteKey } from '../dingtalk/card-route-key';
 import { CardRouteRepository } from '../persistence';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { DingTalkClientRegistry } from './client-registry';
 
 export interface RegisteredCardRoute {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { PluginConfig } from '../config/plugin-config';
-import type { DingTalkIntegrationOptions } from '../config/integration-options';
+import type { DingTalkIntegrationOptions } from '../kernel/integration';
 import { DingTalkClient } from '../dingtalk/client';
-import { DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 
 type ClientOptions = Pick<DingTalkIntegrationOptions, 'clientId' | 'clientSecret' | 'robotCode' | 'apiBaseUrl' | 'oapiBaseUrl'>;
 

@@ -2,12 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { IntegrationStrategy, IntegrationStrategyKey, RequestContext, TIntegrationStrategyParams } from '@xpert-ai/plugin-sdk';
 import type { IIntegration, TIntegrationProvider } from '@metad/contracts';
 import { parseIntegrationOptions } from '../config/integration.schema';
-import type { DingTalkIntegrationOptions } from '../config/integration-options';
+import type { DingTalkIntegrationOptions } from '../kernel/integration';
 import type { IntegrationStrategyHooks317 } from '../host/host-317.types';
-import { IntegrationResolver } from '../intake/integration-resolver';
-import { StreamReceiver } from '../intake/stream.receiver';
+import { IntegrationResolver } from './integration-resolver';
+import { StreamConnections } from './stream-connections.port';
 import { requestOrigin } from '../http/request-origin';
-import { isDingTalkProvider, PROVIDER_NAME } from '../tokens';
+import { isDingTalkProvider, PROVIDER_NAME } from '../kernel/tokens';
 import { integrationMeta } from './integration.meta';
 import { IntegrationTestService, type DingTalkChecklist } from './integration-test.service';
 
@@ -23,7 +23,7 @@ export class DingTalkIntegrationStrategy
 
   constructor(
     protected readonly tester: IntegrationTestService,
-    protected readonly receiver: StreamReceiver,
+    protected readonly receiver: StreamConnections,
     protected readonly integrations: IntegrationResolver,
   ) {}
 

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { IntegrationStrategyKey } from '@xpert-ai/plugin-sdk';
 import type { TIntegrationProvider } from '@metad/contracts';
-import { STREAM_PROVIDER_NAME } from '../tokens';
+import { STREAM_PROVIDER_NAME } from '../kernel/tokens';
 import { DingTalkIntegrationStrategy } from './dingtalk-integration.strategy';
 import { streamIntegrationMeta } from './integration.meta';
-import { IntegrationResolver } from '../intake/integration-resolver';
-import { StreamReceiver } from '../intake/stream.receiver';
+import { IntegrationResolver } from './integration-resolver';
+import { StreamConnections } from './stream-connections.port';
 import { IntegrationTestService } from './integration-test.service';
 
 /**
@@ -19,7 +19,7 @@ export class DingTalkLongIntegrationStrategy extends DingTalkIntegrationStrategy
   override readonly meta: TIntegrationProvider = streamIntegrationMeta as unknown as TIntegrationProvider;
   protected override readonly provider: string = STREAM_PROVIDER_NAME;
 
-  constructor(tester: IntegrationTestService, receiver: StreamReceiver, integrations: IntegrationResolver) {
+  constructor(tester: IntegrationTestService, receiver: StreamConnections, integrations: IntegrationResolver) {
     super(tester, receiver, integrations);
   }
 }

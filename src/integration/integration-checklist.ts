@@ -1,4 +1,4 @@
-import type { DingTalkIntegrationOptions } from '../config/integration-options';
+import type { DingTalkIntegrationOptions } from '../kernel/integration';
 import { isDingTalkApiError, type DingTalkApiError } from '../dingtalk/api-error';
 import type { DingTalkClient } from '../dingtalk/client';
 

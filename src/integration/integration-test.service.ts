@@ -1,17 +1,17 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { PluginConfig } from '../config/plugin-config';
 import { parseIntegrationOptions, withoutSecrets } from '../config/integration.schema';
-import type { DingTalkIntegrationOptions } from '../config/integration-options';
-import { DingTalkError } from '../errors';
+import type { DingTalkIntegrationOptions } from '../kernel/integration';
+import { DingTalkError } from '../kernel/errors';
 import { DingTalkApiError } from '../dingtalk/client';
 import type { IntegrationTestProbe, IntegrationTestResult } from '../host/host-317.types';
-import { DINGTALK_PLUGIN_CONFIG, isDingTalkProvider, PROVIDER_NAME } from '../tokens';
+import { DINGTALK_PLUGIN_CONFIG, isDingTalkProvider, PROVIDER_NAME } from '../kernel/tokens';
 import { ignoredKeysWarning } from './ignored-keys.warning';
 import { DingTalkClientRegistry } from './client-registry';
 import { probePermissions } from './integration-checklist';
 import { CardRouteService, type RegisteredCardRoute } from './card-route.service';
 import { IntegrationRecords } from '../host/integration-records.port';
-import { assertInCallerScope } from '../intake/tenant-scope';
+import { assertInCallerScope } from './tenant-scope';
 
 export interface IntegrationFormValue {
   id?: string;

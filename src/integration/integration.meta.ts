@@ -1,6 +1,6 @@
 import { DINGTALK_ICON } from '../config/icon';
 import { i18nObject } from '../i18n';
-import { PROVIDER_NAME, STREAM_PROVIDER_NAME } from '../tokens';
+import { PROVIDER_NAME, STREAM_PROVIDER_NAME } from '../kernel/tokens';
 
 const secretInput = (help: string) => ({ component: 'secretInput', revealable: true, help });
 

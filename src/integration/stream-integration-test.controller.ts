@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
 import type { Request } from 'express';
 import { DingTalkErrorFilter } from '../http/error.filter';
-import { STREAM_PROVIDER_NAME } from '../tokens';
+import { STREAM_PROVIDER_NAME } from '../kernel/tokens';
 import { requestOrigin } from '../http/request-origin';
 import { IntegrationFormValue, IntegrationTestService } from './integration-test.service';
 

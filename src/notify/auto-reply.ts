@@ -1,4 +1,4 @@
-import { logRef } from '../http/log-value';
+import { logRef } from '../kernel/log-value';
 import { t } from '../i18n';
 import { isRecord, readRunContext } from './dingtalk-run-context';
 import { describeFailure } from './notify-errors';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DINGTALK_RUN_CONTEXT_KEY, type DingTalkRunContext } from '../conversation/run-context';
-import { isRecord } from '../is-record';
+import { DINGTALK_RUN_CONTEXT_KEY, type DingTalkRunContext } from '../kernel/run-context';
+import { isRecord } from '../kernel/is-record';
 
 /**
  * Where a run came from, when the DingTalk trigger started it (the engine writes it into

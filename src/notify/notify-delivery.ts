@@ -9,7 +9,7 @@ import { cardCallbackRouteKey } from '../dingtalk/card-route-key';
 import type { DingTalkClient } from '../dingtalk/client';
 import type { CardData, CreateAndDeliverCardRequest } from '../dingtalk/client-types';
 import { fileMessage, imageMessage } from '../dingtalk/outbound';
-import { isDingTalkError } from '../errors';
+import { isDingTalkError } from '../kernel/errors';
 import type { Queryable } from '../persistence/database';
 import { OutboxRepository, type OutboxTargetType } from '../persistence/outbox.repository';
 import type { NotifyDeps, NotifyIntegration } from './notify-deps';

@@ -1,6 +1,7 @@
-import type { DingTalkIntegrationOptions } from '../config/integration-options';
+import type { DingTalkIntegrationOptions } from '../kernel/integration';
 import type { DingTalkClient } from '../dingtalk/client';
 import type { Queryable } from '../persistence/database';
+import type { LoggerPort } from '../kernel/logger';
 
 /**
  * What the notify middleware needs from the rest of the plugin. The strategy assembles it from Nest
@@ -22,7 +23,5 @@ export interface NotifyIntegration {
   options: DingTalkIntegrationOptions;
 }
 
-export interface NotifyLogger {
-  debug(message: string): void;
-  warn(message: string): void;
-}
+/** The part of the plugin's logger port the notify tools use. */
+export type NotifyLogger = Pick<LoggerPort, 'debug' | 'warn'>;

@@ -1,4 +1,4 @@
-import { DingTalkError, isDingTalkError, type ErrorCode } from '../errors';
+import { DingTalkError, isDingTalkError, type ErrorCode } from '../kernel/errors';
 import { isDingTalkApiError } from '../dingtalk/api-error';
 
 /**

@@ -1,4 +1,4 @@
-import { isDingTalkError } from '../errors';
+import { isDingTalkError } from '../kernel/errors';
 import { notifyError } from './notify-errors';
 
 /**

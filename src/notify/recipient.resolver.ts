@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import type { DingTalkRunContext } from './dingtalk-run-context';
 import type { NotifyOptions, RecipientType } from './notify-options';
 import { renderTemplate } from './template';

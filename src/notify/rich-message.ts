@@ -1,7 +1,7 @@
 import { toCardData } from '../dingtalk/outbound';
 import { splitMarkdown, MAX_ACTION_CARD_BUTTONS, type MessageButton } from '../dingtalk/outbound';
-import { actionLinkSecret, buildActionLink } from '../intake/action-link';
-import { sessionKeyFor } from '../intake/session-key';
+import { actionLinkSecret, buildActionLink } from '../kernel/action-link';
+import { sessionKeyFor } from '../kernel/session-key';
 import type { CardSpec, OutgoingMessage } from './notify-delivery';
 import type { NotifyIntegration } from './notify-deps';
 import { notifyError } from './notify-errors';

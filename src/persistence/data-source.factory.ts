@@ -1,9 +1,9 @@
 import { Pool as PgPool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import { PLUGIN_ENTITIES } from './entities';
-import { silentLogger, type PersistenceLogger } from './logger';
+import { silentLogger, type PersistenceLogger } from '../kernel/logger';
 import { PLUGIN_MIGRATIONS } from './migrations';
 import { SLOW_QUERY_MS, TypeOrmLoggerAdapter } from './typeorm-logger';
 

@@ -1,10 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import { isSerialDataSource } from './data-source.factory';
 import { FifoMutex } from './fifo-mutex';
 import { guardPoolConnections } from './pool-guard';
-import { silentLogger, type PersistenceLogger } from './logger';
+import { silentLogger, type PersistenceLogger } from '../kernel/logger';
 import { isErrorLike } from './sql-values';
 
 /** Anything that runs one parameterised statement: the Database itself, or a transaction's `q`. */

@@ -1,4 +1,4 @@
-import { clockParam, nowSql, type Clock } from './clock';
+import { clockParam, nowSql, type Clock } from '../kernel/clock';
 import type { Queryable } from './database';
 import { TABLES } from './entities/table-names';
 import { DEFAULT_MAX_ATTEMPTS, HANDOFF_COLUMNS, toHandoffJob, type HandoffJob, type NewHandoffJob } from './handoff.types';

@@ -1,4 +1,4 @@
-import { clockParam, type Clock } from './clock';
+import { clockParam, type Clock } from '../kernel/clock';
 import type { Queryable } from './database';
 import { TABLES } from './entities/table-names';
 import { insertHandoffJob } from './handoff.enqueue';
@@ -11,6 +11,8 @@ const T = TABLES.handoff;
 const MAX_BATCH = 1000;
 /** The "now" of every statement below: the injected clock's reading ($1) or the database clock. */
 const CLOCK_CTE = `clock AS (SELECT COALESCE($1::timestamptz, now()) AS now)`;
+/** What claiming a job (alias `h`) writes, in both claim statements: owner $3, lease of $4 ms. */
+const CLAIM_SET = `status = 'running', lease_owner = $3, lease_until = clock.now + $4::int * interval '1 millisecond', attempts = h.attempts + 1, updated_at = clock.now`;
 
 export interface ClaimOptions {
   /** Who holds the lease: unique per worker (replica id + worker id). */
@@ -90,11 +92,7 @@ export class HandoffRepository {
           LIMIT $2
           FOR UPDATE OF j SKIP LOCKED)
        UPDATE ${T} h
-          SET status = 'running',
-              lease_owner = $3,
-              lease_until = clock.now + $4::int * interval '1 millisecond',
-              attempts = h.attempts + 1,
-              updated_at = clock.now
+          SET ${CLAIM_SET}
          FROM candidates, clock
         WHERE h.id = candidates.claim_id
        RETURNING ${qualified('h')}`,
@@ -185,11 +183,7 @@ export class HandoffRepository {
                 FOR UPDATE OF j SKIP LOCKED) n),
          claimed AS (
            UPDATE ${T} h
-              SET status = 'running',
-                  lease_owner = $3,
-                  lease_until = clock.now + $4::int * interval '1 millisecond',
-                  attempts = h.attempts + 1,
-                  updated_at = clock.now
+              SET ${CLAIM_SET}
              FROM successor, clock
             WHERE h.id = successor.claim_id
            RETURNING ${qualified('h')})

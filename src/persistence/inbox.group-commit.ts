@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { clockParam, nowSql, type Clock } from './clock';
+import { clockParam, nowSql, type Clock } from '../kernel/clock';
 import type { Queryable } from './database';
 import { TABLES } from './entities/table-names';
 import { DEFAULT_MAX_ATTEMPTS } from './handoff.types';
-import type { InboxAcceptInput, InboxAcceptResult } from './inbox.repository';
+import type { InboxAcceptInput, InboxAcceptResult } from './inbox.types';
 import { requirePositiveInteger, requireText } from './invalid-argument';
 
 /**

@@ -1,29 +1,12 @@
-import { clockParam, nowSql, type Clock } from './clock';
+import { clockParam, nowSql, type Clock } from '../kernel/clock';
 import type { Queryable } from './database';
 import { TABLES } from './entities/table-names';
 import { insertHandoffJob } from './handoff.enqueue';
-import type { NewHandoffJob } from './handoff.types';
+import type { InboxAcceptInput, InboxAcceptResult } from './inbox.types';
 import { DEFAULT_MAX_ATTEMPTS } from './handoff.types';
 import { InboxGroupCommit } from './inbox.group-commit';
 import { invalidArgument, requirePositiveInteger, requireText } from './invalid-argument';
 import { jsonParam, toNumber } from './sql-values';
-
-export interface InboxAcceptInput<P = unknown> {
-  integrationId: string;
-  /** DingTalk's id of the event (msgId, event id, card callback id): the dedupe key per integration. */
-  eventId: string;
-  kind: string;
-  conversationId?: string | null;
-  senderId?: string | null;
-  /** The job to enqueue when (and only when) the event is new; it inherits integrationId. */
-  job: Omit<NewHandoffJob<P>, 'integrationId'>;
-}
-
-export interface InboxAcceptResult {
-  /** False for a redelivered event id: nothing was written. */
-  accepted: boolean;
-  jobId?: string;
-}
 
 /**
  * The dedupe ledger of inbound events (P7, P9). Intake calls

@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 
 /** A programming error in a caller of the persistence layer (not bad user input), hence a 500. */
 export function invalidArgument(message: string): DingTalkError {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { QueryRunner } from 'typeorm';
-import type { PersistenceLogger } from './logger';
+import type { PersistenceLogger } from '../kernel/logger';
 import { TABLES } from './entities/table-names';
 
 /**

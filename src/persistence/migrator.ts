@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { silentLogger, type PersistenceLogger } from './logger';
+import { silentLogger, type PersistenceLogger } from '../kernel/logger';
 import { moveLegacyTablesAside, takeUpgradeReports } from './legacy-tables';
 import { isErrorLike } from './sql-values';
 

@@ -1,6 +1,6 @@
 import type { Queryable } from './database';
 import type { OutboxStatus, OutboxTargetType } from './entities/outbox.entity';
-import { clockParam, nowSql, type Clock } from './clock';
+import { clockParam, nowSql, type Clock } from '../kernel/clock';
 import { TABLES } from './entities/table-names';
 import { invalidArgument, requireText } from './invalid-argument';
 import { errorText, isUuid, jsonParam, toDate, toDateOrNull, toStringOrNull } from './sql-values';

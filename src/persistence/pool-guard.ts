@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { DataSource } from 'typeorm';
-import type { PersistenceLogger } from './logger';
+import type { PersistenceLogger } from '../kernel/logger';
 
 /**
  * Gives every pooled pg connection of `dataSource` a standing 'error' listener. When PostgreSQL

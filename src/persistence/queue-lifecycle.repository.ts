@@ -1,4 +1,4 @@
-import { clockParam, type Clock } from './clock';
+import { clockParam, type Clock } from '../kernel/clock';
 import type { Database } from './database';
 import { TABLES } from './entities/table-names';
 import { HandoffRepository } from './handoff.repository';

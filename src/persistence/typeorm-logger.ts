@@ -1,5 +1,5 @@
 import type { Logger as TypeOrmLogger } from 'typeorm';
-import type { PersistenceLogger } from './logger';
+import type { PersistenceLogger } from '../kernel/logger';
 
 /** Slow statements are worth a warning; the queue's claim query should stay far below this. */
 export const SLOW_QUERY_MS = 2000;

@@ -1,5 +1,5 @@
 import { cardSpace, type CardSpace } from '../delivery/card-space';
-import type { ReplyTarget } from './reply.port';
+import type { ReplyTarget } from '../kernel/run-context';
 
 export { outTrackIdFor, type CardSpace } from '../delivery/card-space';
 

@@ -1,11 +1,11 @@
-import { logRef } from '../http/log-value';
+import { logRef } from '../kernel/log-value';
 import { randomUUID } from 'node:crypto';
 import { createOrAdoptCard } from '../delivery/card-delivery';
 import { cardCallbackRouteKey } from '../dingtalk/card-route-key';
 import type { StreamPacer } from '../delivery/stream-pacer';
 import { isDingTalkApiError, type DingTalkClient } from '../dingtalk/client';
 import { toCardData } from '../dingtalk/outbound';
-import { isDingTalkError } from '../errors';
+import { isDingTalkError } from '../kernel/errors';
 import { t, type Language } from '../i18n';
 import type { Queryable } from '../persistence/database';
 import type { OutboxRepository } from '../persistence/outbox.repository';
@@ -14,7 +14,7 @@ import type { CardSpace } from './card-target';
 import { layoutCardText, withToolStatus } from './card-text.layout';
 import type { MarkdownAnswerStream } from './markdown.stream';
 import type { CardCallbackType, ReplyLogger } from './reply-options';
-import type { ReplyTarget } from './reply.port';
+import type { ReplyTarget } from '../kernel/run-context';
 import type { UpdateThrottle } from './update-throttle';
 
 export interface CardAnswerStreamDeps {

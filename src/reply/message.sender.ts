@@ -1,10 +1,10 @@
 import type { DingTalkClient } from '../dingtalk/client';
 import { MessageDelivery, type MessageDeliveryDeps, type RouteState } from '../delivery/message-delivery';
 import type { OpenApiAddress } from '../delivery/robot-send';
-import { DingTalkError, isDingTalkError } from '../errors';
+import { DingTalkError, isDingTalkError } from '../kernel/errors';
 import type { ReplyLogger } from './reply-options';
 import type { OutgoingMessage } from './reply-message';
-import type { ReplyTarget } from './reply.port';
+import type { ReplyTarget } from '../kernel/run-context';
 
 export type { RouteState } from '../delivery/message-delivery';
 

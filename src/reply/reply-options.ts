@@ -3,14 +3,11 @@ import { WEBHOOK_EXPIRY_MARGIN_MS } from '../delivery/route.policy';
 import type { DingTalkClient } from '../dingtalk/client';
 import { MARKDOWN_CHUNK_MAX_BYTES } from '../dingtalk/outbound';
 import type { Queryable } from '../persistence/database';
+import type { LoggerPort } from '../kernel/logger';
 
 /** Nest's Logger and console both fit; nothing here ever receives message text (P17). */
-export interface ReplyLogger {
-  debug(message: string, ...meta: unknown[]): void;
-  log(message: string, ...meta: unknown[]): void;
-  warn(message: string, ...meta: unknown[]): void;
-  error(message: string, ...meta: unknown[]): void;
-}
+/** The plugin's one logger port. */
+export type ReplyLogger = LoggerPort;
 
 export type CardCallbackType = 'STREAM' | 'HTTP';
 

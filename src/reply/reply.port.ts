@@ -1,19 +1,5 @@
 import type { ExpertRunResult, ExpertStreamEvent } from '../runner/expert-runner.port';
-
-/** Where an answer goes: the conversation a message came from (all from the trusted inbound event). */
-export interface ReplyTarget {
-  integrationId: string;
-  conversationType: 'private' | 'group';
-  /** openConversationId for groups; the 1:1 conversation id for private chats. */
-  conversationId: string;
-  /** userId of the person who wrote (1:1 OpenAPI sends and @-mentions in groups). */
-  senderStaffId?: string;
-  senderNick?: string;
-  /** Only used while valid AND on the configured DingTalk host (P19). */
-  sessionWebhook?: string;
-  sessionWebhookExpiresAt?: number;
-  language: 'zh-Hans' | 'en';
-}
+import type { ReplyTarget } from '../kernel/run-context';
 
 /** Links the final message and interrupt prompts carry. */
 export interface ReplyActions {

@@ -2,9 +2,9 @@ import { Logger, type Provider } from '@nestjs/common';
 import type { PluginConfig } from '../config/plugin-config';
 import { PluginDatabase } from '../core/plugin-database.service';
 import type { Queryable } from '../persistence';
-import { IntegrationResolver } from '../intake/integration-resolver';
+import { IntegrationResolver } from '../integration/integration-resolver';
 import { DingTalkClientRegistry } from '../integration/client-registry';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { ReplyService } from './reply.service';
 import { REPLY_PORT } from './reply.tokens';
 

@@ -1,6 +1,6 @@
 import { streamPacerFor } from '../delivery/stream-pacer';
 import type { DingTalkClient } from '../dingtalk/client';
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import { normalizeLanguage, type Language } from '../i18n';
 import { OutboxRepository } from '../persistence/outbox.repository';
 import type { AnswerStream, SendFn } from './answer-stream';
@@ -10,7 +10,8 @@ import { noticeMessage } from './final-actions';
 import { MarkdownAnswerStream } from './markdown.stream';
 import { MessageSender, type RouteState } from './message.sender';
 import { resolveReplyOptions, type ReplyServiceOptions, type ResolvedReplyOptions } from './reply-options';
-import type { ReplyActions, ReplyPort, ReplySession, ReplyTarget } from './reply.port';
+import type { ReplyActions, ReplyPort, ReplySession } from './reply.port';
+import type { ReplyTarget } from '../kernel/run-context';
 import { StreamingReplySession } from './reply.session';
 import { UpdateThrottle } from './update-throttle';
 

@@ -1,4 +1,4 @@
-import { silentLogger } from '../persistence/logger';
+import { silentLogger, type LoggerPort } from '../kernel/logger';
 /**
  * The port every expert runner implements (host trigger callback, Xpert threads API, sandbox expert).
  *
@@ -106,13 +106,8 @@ export interface ExpertRunner {
   run(input: ExpertRunInput, onEvent: ExpertEventHandler): Promise<ExpertRunResult>;
 }
 
-/** Minimal logger the runners accept; Nest's Logger and console both fit. */
-export interface RunnerLogger {
-  debug(message: string, ...meta: unknown[]): void;
-  log(message: string, ...meta: unknown[]): void;
-  warn(message: string, ...meta: unknown[]): void;
-  error(message: string, ...meta: unknown[]): void;
-}
+/** The runners take the plugin's one logger port. */
+export type RunnerLogger = LoggerPort;
 
 /** Logger that drops everything; the default so runners never need a null check. */
 export const silentRunnerLogger: RunnerLogger = silentLogger;

@@ -7,8 +7,8 @@
  * inside the expert posts the answer (its `autoReply`). The run therefore resolves at once with
  * `{text:'', status:'idle'}`; callers must treat that as "delivered elsewhere" and send no answer.
  */
-import { DingTalkError } from '../errors';
-import { DINGTALK_RUN_CONTEXT_KEY, type DingTalkRunContext } from '../conversation/run-context';
+import { DingTalkError } from '../kernel/errors';
+import { DINGTALK_RUN_CONTEXT_KEY, type DingTalkRunContext } from '../kernel/run-context';
 import type { TriggerCallback } from '../trigger/trigger-callbacks';
 import type { ExpertEventHandler, ExpertRunInput, ExpertRunResult, ExpertRunner } from './expert-runner.port';
 

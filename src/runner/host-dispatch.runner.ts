@@ -7,7 +7,7 @@
  * So `run` only hands the turn over: it resolves as soon as the host took the message (delivery
  * `dispatched`). Rejecting means the host did not take it, and a retry is safe.
  */
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import {
   AGENT_CHAT_DISPATCH_MESSAGE_TYPE,
   DINGTALK_CHAT_CALLBACK_MESSAGE_TYPE,

@@ -3,7 +3,7 @@
  * human-readable summary for a chat message, and builds the resume value the HITL middleware expects.
  * Pure; never throws on odd shapes, because the operation comes from the network.
  */
-import { isRecord } from '../is-record';
+import { isRecord } from '../kernel/is-record';
 
 const MAX_ARGS_CHARS = 300;
 const MAX_PROMPT_CHARS = 2000;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { DingTalkRunContext } from '../conversation/run-context';
-import { DingTalkError } from '../errors';
+import type { DingTalkRunContext } from '../kernel/run-context';
+import { DingTalkError } from '../kernel/errors';
 import type { TriggerBindingConfig } from '../persistence';
 import type { TriggerCallbacks } from '../trigger/trigger-callbacks';
 import type { ExpertRunner, RunnerLogger } from './expert-runner.port';

@@ -7,7 +7,7 @@
  * Flow per turn: ensure the thread exists (idempotent POST, cached) → POST runs/stream → check the
  * HTTP status → parse SSE → map → await `onEvent` per event (backpressure) → resolve.
  */
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import {
   ExpertEventHandler,
   ExpertInterrupt,

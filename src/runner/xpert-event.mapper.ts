@@ -9,12 +9,9 @@
 import type { ExpertRunStatus, ExpertStreamEvent } from './expert-runner.port';
 import { describeInterrupt } from './interrupt-prompt';
 import type { SseMessage } from './sse-parser';
+import { isRecord } from '../kernel/is-record';
 
 type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;

@@ -2,7 +2,7 @@
  * Coded errors for talking to the Xpert host. Upstream failures answer 502/504 at our own HTTP edge:
  * echoing the host's 401 would look like the caller's own login failed (UIs log out on 401).
  */
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 
 const MAX_HOST_MESSAGE_CHARS = 500;
 

@@ -3,7 +3,7 @@ import type { ChecklistItem, TWorkflowTriggerMeta } from '@metad/contracts';
 import { IWorkflowTriggerStrategy, TWorkflowTriggerParams, WorkflowTriggerStrategy } from '@xpert-ai/plugin-sdk';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { IntegrationRecords } from '../host/integration-records.port';
-import { PROVIDER_NAME } from '../tokens';
+import { PROVIDER_NAME } from '../kernel/tokens';
 import { TriggerCallbacks, type TriggerCallback } from './trigger-callbacks';
 import type { DingTalkTriggerConfig } from './trigger-config';
 import { triggerMeta } from './trigger.meta';

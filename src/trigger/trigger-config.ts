@@ -1,6 +1,6 @@
 import { accessConfigOf, OPEN_ACCESS, readAccessSettings, type AccessSettings } from '../access/access-policy';
 import type { TriggerBindingConfig } from '../persistence';
-import { isRecord } from '../is-record';
+import { isRecord } from '../kernel/is-record';
 
 /** The settings of one DingTalk trigger node, as the studio stores them in `node.config`. */
 export interface DingTalkTriggerConfig {

@@ -1,8 +1,8 @@
 import type { TWorkflowTriggerParams } from '@xpert-ai/plugin-sdk';
 import type { IntegrationRecords } from '../host/integration-records.port';
 import { TriggerBindingRepository, type Queryable, type TriggerBinding } from '../persistence';
-import { silentRunnerLogger, type RunnerLogger } from '../runner/expert-runner.port';
-import { isDingTalkProvider } from '../tokens';
+import { silentLogger, type LoggerPort } from '../kernel/logger';
+import { isDingTalkProvider } from '../kernel/tokens';
 import type { TriggerCallback, TriggerCallbacks } from './trigger-callbacks';
 import { TRIGGER_CHECK } from './trigger-checklist';
 import { clampTriggerConfig, readTriggerConfig, toBindingConfig } from './trigger-config';
@@ -12,7 +12,7 @@ export interface TriggerPublisherDeps {
   database: { open(): Promise<Queryable> };
   integrations: Pick<IntegrationRecords, 'get'>;
   callbacks: TriggerCallbacks;
-  logger?: RunnerLogger;
+  logger?: LoggerPort;
 }
 
 export type PublishOutcome =
@@ -30,10 +30,10 @@ export type PublishOutcome =
  * as an outcome. It is idempotent: the binding is an upsert and the callback replaces the earlier one.
  */
 export class TriggerPublisher {
-  private readonly logger: RunnerLogger;
+  private readonly logger: LoggerPort;
 
   constructor(private readonly deps: TriggerPublisherDeps) {
-    this.logger = deps.logger ?? silentRunnerLogger;
+    this.logger = deps.logger ?? silentLogger;
   }
 
   async publish(params: TWorkflowTriggerParams<unknown>, callback: TriggerCallback): Promise<PublishOutcome> {

@@ -2,15 +2,15 @@ import type { ChecklistItem } from '@metad/contracts';
 import type { TWorkflowTriggerParams } from '@xpert-ai/plugin-sdk';
 import type { IntegrationRecords } from '../host/integration-records.port';
 import { TriggerBindingRepository, type Queryable } from '../persistence';
-import { silentRunnerLogger, type RunnerLogger } from '../runner/expert-runner.port';
-import { isDingTalkProvider } from '../tokens';
+import { silentLogger, type LoggerPort } from '../kernel/logger';
+import { isDingTalkProvider } from '../kernel/tokens';
 import { checklistItem, TRIGGER_CHECK } from './trigger-checklist';
 import { inRange, readTriggerConfig, type DingTalkTriggerConfig } from './trigger-config';
 
 export interface TriggerValidatorDeps {
   database: { open(): Promise<Queryable> };
   integrations: Pick<IntegrationRecords, 'get'>;
-  logger?: RunnerLogger;
+  logger?: LoggerPort;
 }
 
 /**
@@ -18,10 +18,10 @@ export interface TriggerValidatorDeps {
  * run (database or host table unreachable) becomes a warning, so saving a draft never fails on us.
  */
 export class TriggerValidator {
-  private readonly logger: RunnerLogger;
+  private readonly logger: LoggerPort;
 
   constructor(private readonly deps: TriggerValidatorDeps) {
-    this.logger = deps.logger ?? silentRunnerLogger;
+    this.logger = deps.logger ?? silentLogger;
   }
 
   async validate(params: TWorkflowTriggerParams<unknown>): Promise<ChecklistItem[]> {

@@ -1,7 +1,7 @@
 import type { TWorkflowTriggerMeta } from '@metad/contracts';
 import { DINGTALK_ICON } from '../config/icon';
 import { i18nObject } from '../i18n';
-import { PROVIDER_NAME } from '../tokens';
+import { PROVIDER_NAME } from '../kernel/tokens';
 import { TRIGGER_LIMITS } from './trigger-config';
 
 /** Option lists for the access fields; the integration chosen above is passed as `integration`. */

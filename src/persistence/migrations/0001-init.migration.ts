@@ -1,4 +1,4 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { StatementsMigration } from './statements.migration';
 
 /**
  * The six plugin tables of DESIGN §5. Raw SQL, one statement per query, so the same text runs on a
@@ -118,18 +118,8 @@ const DOWN: readonly string[] = [
 ];
 
 /** TypeORM reads the timestamp from the class name suffix; it orders migrations by it. */
-export class Init1732000000001 implements MigrationInterface {
+export class Init1732000000001 extends StatementsMigration {
   name = 'Init1732000000001';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-    for (const statement of UP) {
-      await queryRunner.query(statement);
-    }
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    for (const statement of DOWN) {
-      await queryRunner.query(statement);
-    }
-  }
+  protected readonly upStatements = UP;
+  protected readonly downStatements = DOWN;
 }

@@ -1,4 +1,4 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { StatementsMigration } from './statements.migration';
 
 /**
  * Two tables for authenticated actions:
@@ -31,14 +31,8 @@ const UP: readonly string[] = [
 
 const DOWN: readonly string[] = ['DROP TABLE IF EXISTS plugin_dingtalk_card_route', 'DROP TABLE IF EXISTS plugin_dingtalk_action_use'];
 
-export class ActionSecurity1732000000004 implements MigrationInterface {
+export class ActionSecurity1732000000004 extends StatementsMigration {
   name = 'ActionSecurity1732000000004';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-    for (const statement of UP) await queryRunner.query(statement);
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    for (const statement of DOWN) await queryRunner.query(statement);
-  }
+  protected readonly upStatements = UP;
+  protected readonly downStatements = DOWN;
 }

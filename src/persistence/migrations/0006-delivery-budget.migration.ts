@@ -1,4 +1,4 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { StatementsMigration } from './statements.migration';
 
 /**
  * Delivery state shared by all replicas:
@@ -33,14 +33,8 @@ const DOWN: readonly string[] = [
   'ALTER TABLE plugin_dingtalk_outbox DROP COLUMN IF EXISTS sender, DROP COLUMN IF EXISTS stream_orphaned_at, DROP COLUMN IF EXISTS stream_owner, DROP COLUMN IF EXISTS card_stream',
 ];
 
-export class DeliveryBudget1732000000006 implements MigrationInterface {
+export class DeliveryBudget1732000000006 extends StatementsMigration {
   name = 'DeliveryBudget1732000000006';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-    for (const statement of UP) await queryRunner.query(statement);
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    for (const statement of DOWN) await queryRunner.query(statement);
-  }
+  protected readonly upStatements = UP;
+  protected readonly downStatements = DOWN;
 }

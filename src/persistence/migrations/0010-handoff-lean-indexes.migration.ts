@@ -1,4 +1,4 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { StatementsMigration } from './statements.migration';
 
 /**
  * Fewer index writes per queue step. A claim or completion changes `status`, so PostgreSQL cannot
@@ -25,14 +25,8 @@ const DOWN: readonly string[] = [
   'CREATE INDEX plugin_dingtalk_handoff_status_run_at_idx ON plugin_dingtalk_handoff (status, run_at)',
 ];
 
-export class HandoffLeanIndexes1732000000010 implements MigrationInterface {
+export class HandoffLeanIndexes1732000000010 extends StatementsMigration {
   name = 'HandoffLeanIndexes1732000000010';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-    for (const statement of UP) await queryRunner.query(statement);
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    for (const statement of DOWN) await queryRunner.query(statement);
-  }
+  protected readonly upStatements = UP;
+  protected readonly downStatements = DOWN;
 }

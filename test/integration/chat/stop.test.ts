@@ -1,5 +1,5 @@
 import { createFakeThreadsApi, type FakeThreadsApi } from '../../../sandbox/fake-xpert/threads-api';
-import { actionLinkSecret, buildActionLink } from '../../../src/intake/action-link';
+import { actionLinkSecret, buildActionLink } from '../../../src/kernel/action-link';
 import { PluginDatabase } from '../../../src/core/plugin-database.service';
 import { TriggerBindingRepository } from '../../../src/persistence';
 import { HTTP_APP, startPluginHost, type PluginHost } from '../../support/plugin-host';

@@ -1,5 +1,5 @@
 import { createFakeThreadsApi, type FakeThreadsApi } from '../../../sandbox/fake-xpert/threads-api';
-import type { CardActionEvent } from '../../../src/dingtalk/inbound-event';
+import type { CardActionEvent } from '../../../src/kernel/inbound-event';
 import { TriggerBindingRepository } from '../../../src/persistence';
 import { openTestDatabase, resetTables, type TestDatabase } from '../../support/database';
 import { EngineHarness } from './support/engine-harness';

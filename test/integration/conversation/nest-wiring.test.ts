@@ -6,11 +6,12 @@ import { ConversationEngine, CONVERSATION_PROVIDERS } from '../../../src/convers
 import { PluginDatabase } from '../../../src/core/plugin-database.service';
 import { JOB_HANDLERS, type JobHandler } from '../../../src/handoff/job-handler.port';
 import { WorkerService } from '../../../src/handoff/worker.service';
+import { WorkerWake } from '../../../src/handoff/worker-wake';
 import { IntegrationRecords } from '../../../src/host/integration-records.port';
-import { IntegrationResolver } from '../../../src/intake/integration-resolver';
+import { IntegrationResolver } from '../../../src/integration/integration-resolver';
 import { DingTalkClientRegistry } from '../../../src/integration/client-registry';
 import { REPLY_PORT } from '../../../src/reply/reply.tokens';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../../../src/tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../../../src/kernel/tokens';
 import { DingTalkTriggerStrategy } from '../../../src/trigger/dingtalk-trigger.strategy';
 import { TriggerCallbacks } from '../../../src/trigger/trigger-callbacks';
 import { MemoryIntegrationRecords, RecordingReply } from './support/fakes';
@@ -33,8 +34,9 @@ describe('Nest wiring of the conversation engine and the trigger', () => {
         IntegrationResolver,
         DingTalkClientRegistry,
         { provide: REPLY_PORT, useValue: new RecordingReply() },
-        // A stand-in worker: waking must reach the module's worker, found at call time.
-        { provide: WorkerService, useValue: worker },
+        // The real worker service (disabled), its doorbell, and a stand-in listener for what it would do.
+        WorkerWake,
+        WorkerService,
         ...CONVERSATION_PROVIDERS,
       ],
     })
@@ -56,8 +58,12 @@ describe('Nest wiring of the conversation engine and the trigger', () => {
     const callbacks = app.get(TriggerCallbacks);
     callbacks.register('xpert-1', jest.fn());
     expect(engine.runners.select('xpert-1', null, { integrationId: 'i', conversationType: 'private', conversationId: 'c', eventId: 'e', language: 'en' }).delivery).toBe('detached');
+    const notify = jest.spyOn(app.get(WorkerService), 'notify');
+    app.get(WorkerWake).listen(worker.notify);
     expect(worker.notify).not.toHaveBeenCalled();
     engine.deps.wake?.();
+    // Waking reaches the module's worker service through the doorbell, without the engine holding it.
+    expect(notify).toHaveBeenCalledTimes(1);
     expect(worker.notify).toHaveBeenCalledTimes(1);
   });
 });

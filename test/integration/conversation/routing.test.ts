@@ -2,7 +2,7 @@ import { createFakeThreadsApi, type FakeThreadsApi } from '../../../sandbox/fake
 import { TriggerBindingRepository } from '../../../src/persistence';
 import { CALLBACK_MISSING_CODE } from '../../../src/runner/runner.selector';
 import { PermanentJobError } from '../../../src/handoff/job-handler.port';
-import { DingTalkError } from '../../../src/errors';
+import { DingTalkError } from '../../../src/kernel/errors';
 import { openTestDatabase, resetTables, type TestDatabase } from '../../support/database';
 import { EngineHarness } from './support/engine-harness';
 import { integrationRecord } from './support/fakes';

@@ -1,6 +1,6 @@
 import { RunLedger } from '../../../src/conversation/run-ledger';
 import type { Queryable } from '../../../src/persistence';
-import type { ReplyTarget } from '../../../src/reply/reply.port';
+import type { ReplyTarget } from '../../../src/kernel/run-context';
 import { openTestDatabase, resetTables, type TestDatabase } from '../../support/database';
 
 // The run ledger keeps a finished expert run's result across a database outage (P12 without a

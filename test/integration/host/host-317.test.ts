@@ -9,7 +9,7 @@ import { t } from '../../../src/i18n';
 import { StreamReceiver } from '../../../src/intake/stream.receiver';
 import { TriggerBindingRepository } from '../../../src/persistence';
 import { PluginDatabase } from '../../../src/core/plugin-database.service';
-import { DINGTALK_PLUGIN_CONTEXT } from '../../../src/tokens';
+import { DINGTALK_PLUGIN_CONTEXT } from '../../../src/kernel/tokens';
 import { waitFor } from '../../support/wait-for';
 import { HTTP_APP, STREAM_APP, startPluginHost, type PluginHost } from '../../support/plugin-host';
 

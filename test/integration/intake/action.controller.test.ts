@@ -1,4 +1,4 @@
-import { actionLinkSecret, buildActionLink } from '../../../src/intake/action-link';
+import { actionLinkSecret, buildActionLink } from '../../../src/kernel/action-link';
 import { PluginDatabase } from '../../../src/core/plugin-database.service';
 import { ConversationBindingRepository } from '../../../src/persistence';
 import { intakeCounts } from '../../support/counts';

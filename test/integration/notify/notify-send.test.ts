@@ -1,4 +1,4 @@
-import { actionLinkSecret, verifyActionLink } from '../../../src/intake/action-link';
+import { actionLinkSecret, verifyActionLink } from '../../../src/kernel/action-link';
 import { CARD_APP, CARD_INTEGRATION_ID, INTEGRATION_ID, PUBLIC_BASE_URL, startNotifyFixture, type NotifyFixture } from './notify-fixture';
 
 const TEXT = 'dingtalk_send_text_notification';

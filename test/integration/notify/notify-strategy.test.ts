@@ -4,10 +4,10 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { AgentMiddlewareRegistry, StrategyBus } from '@xpert-ai/plugin-sdk';
 import { parsePluginConfig } from '../../../src/config/plugin-config';
 import { PluginDatabase } from '../../../src/core/plugin-database.service';
-import { IntegrationResolver } from '../../../src/intake/integration-resolver';
+import { IntegrationResolver } from '../../../src/integration/integration-resolver';
 import { DingTalkClientRegistry } from '../../../src/integration/client-registry';
 import { DingTalkNotifyMiddleware } from '../../../src/notify';
-import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../../../src/tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../../../src/kernel/tokens';
 
 // The strategy as the host finds it: DiscoveryModule + StrategyBus + AgentMiddlewareRegistry scan
 // the providers. Every dependency is a stub that fails when touched, which proves that building

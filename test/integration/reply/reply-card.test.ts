@@ -1,6 +1,7 @@
 import { DingTalkClient } from '../../../src/dingtalk/client';
 import type { ExpertStreamEvent } from '../../../src/runner/expert-runner.port';
-import type { ReplyService, ReplySession, ReplyTarget } from '../../../src/reply';
+import type { ReplyService, ReplySession } from '../../../src/reply';
+import type { ReplyTarget } from '../../../src/kernel/run-context';
 import { outTrackIdFor } from '../../../src/reply';
 import type { SimMessage } from '../../../sandbox/simulator';
 import { APP, deltas, longAnswer, openReplyWorld, textOf, type ReplyWorld } from './reply-harness';

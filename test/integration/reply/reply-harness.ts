@@ -1,6 +1,7 @@
 import { DingTalkClient } from '../../../src/dingtalk/client';
 import type { ExpertRunResult, ExpertStreamEvent } from '../../../src/runner/expert-runner.port';
-import { ReplyService, type ReplyActions, type ReplyServiceOptions, type ReplyTarget } from '../../../src/reply';
+import { ReplyService, type ReplyActions, type ReplyServiceOptions } from '../../../src/reply';
+import { type ReplyTarget } from '../../../src/kernel/run-context';
 import { createSimulator, type DingTalkSimulator, type SimMessage } from '../../../sandbox/simulator';
 import { DingTalkUserDriver } from '../../../sandbox/simulator/user-driver';
 import { openTestDatabase, resetTables, type TestDatabase } from '../../support/database';

@@ -4,7 +4,8 @@ import { DINGTALK_CHAT_CALLBACK_MESSAGE_TYPE, type HandoffMessage, type ProcessR
 import { t } from '../../../src/i18n';
 import { ConversationBindingRepository, DispatchRunRepository, OutboxRepository } from '../../../src/persistence';
 import { ConversationStateRepository } from '../../../src/persistence/conversation-state.repository';
-import type { ReplyPort, ReplyTarget } from '../../../src/reply';
+import type { ReplyPort } from '../../../src/reply';
+import type { ReplyTarget } from '../../../src/kernel/run-context';
 import { usingServer } from '../../support/database';
 import { APP, INTEGRATION, openReplyWorld, textOf, type ReplyWorld } from '../reply/reply-harness';
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createFakeThreadsApi, FakeThreadsApi } from '../../../sandbox/fake-xpert/threads-api';
 import { longAnswer } from '../../../sandbox/fake-xpert/demo-expert';
 import { echoAnswer } from '../../../sandbox/fake-xpert/demo-model';
-import { DingTalkError } from '../../../src/errors';
+import { DingTalkError } from '../../../src/kernel/errors';
 import type { ExpertRunInput, ExpertStreamEvent, RunnerLogger } from '../../../src/runner/expert-runner.port';
 import { threadIdFor, XpertApiRunner, XpertApiRunnerOptions } from '../../../src/runner/xpert-api.runner';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { actionLinkSecret, buildActionLink, type ActionLink } from '../../../src/intake/action-link';
+import { actionLinkSecret, buildActionLink, type ActionLink } from '../../../src/kernel/action-link';
 import { ConversationBindingRepository, type Queryable } from '../../../src/persistence';
 import { ConversationStateRepository } from '../../../src/persistence/conversation-state.repository';
 import { PluginDatabase } from '../../../src/core/plugin-database.service';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { signCardCallback } from '../../../src/dingtalk/crypto';
-import { actionLinkSecret, buildActionLink } from '../../../src/intake/action-link';
+import { actionLinkSecret, buildActionLink } from '../../../src/kernel/action-link';
 import type { Cluster } from './cluster';
 import { RELIABILITY_HTTP } from './integrations';
 

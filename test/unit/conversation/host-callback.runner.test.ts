@@ -1,6 +1,6 @@
-import type { DingTalkRunContext } from '../../../src/conversation/run-context';
-import { toRunContext } from '../../../src/conversation/run-context';
-import { DingTalkError } from '../../../src/errors';
+import type { DingTalkRunContext } from '../../../src/kernel/run-context';
+import { toRunContext } from '../../../src/kernel/run-context';
+import { DingTalkError } from '../../../src/kernel/errors';
 import { PermanentJobError } from '../../../src/handoff/job-handler.port';
 import { readRunContext, type DingTalkRunContext as NotifyRunContext } from '../../../src/notify/dingtalk-run-context';
 import type { ExpertStreamEvent } from '../../../src/runner/expert-runner.port';

@@ -2,7 +2,7 @@ import { turnActions, INTERRUPT_PARAM } from '../../../src/conversation/action-l
 import { linkQueryOf } from '../../../src/conversation/card-action.handler';
 import type { StoredMessageEvent } from '../../../src/conversation/job-payloads';
 import { buildTurnInput } from '../../../src/conversation/turn-input';
-import { actionLinkSecret, verifyActionLink } from '../../../src/intake/action-link';
+import { actionLinkSecret, verifyActionLink } from '../../../src/kernel/action-link';
 
 const message = (overrides: Partial<StoredMessageEvent>): StoredMessageEvent => ({
   kind: 'message',

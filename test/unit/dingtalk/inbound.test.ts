@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { DingTalkError } from '../../../src/errors';
+import { DingTalkError } from '../../../src/kernel/errors';
 import {
   isFromBot,
   isMentioningBot,

@@ -1,4 +1,4 @@
-import { DingTalkError } from '../../../src/errors';
+import { DingTalkError } from '../../../src/kernel/errors';
 import {
   actionCardMessage,
   fileMessage,

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DingTalkApiError } from '../../../src/dingtalk/api-error';
-import { ERROR_CATALOGUE, DingTalkError, errorSpec, isPermanentError, retriesInCall, adminMessage } from '../../../src/errors';
+import { ERROR_CATALOGUE, DingTalkError, errorSpec, isPermanentError, retriesInCall, adminMessage } from '../../../src/kernel/errors';
 import { PermanentJobError } from '../../../src/handoff/job-handler.port';
 import { README_PATH, renderErrorTable, withErrorTable } from '../../../sandbox/docs/error-table';
 

@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IntakeSpool } from '../../../src/intake/spool-file';
 import { decodeSpool, encodeSpoolLine, spoolHasRoom, type SpoolEntry } from '../../../src/intake/spool-format';
-import type { InboxAcceptInput } from '../../../src/persistence/inbox.repository';
+import type { InboxAcceptInput } from '../../../src/persistence/inbox.types';
 
 const record = (eventId: string, text = 'hello'): InboxAcceptInput => ({
   integrationId: 'int-1',

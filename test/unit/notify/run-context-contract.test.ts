@@ -1,4 +1,4 @@
-import { DINGTALK_RUN_CONTEXT_KEY, toRunContext, type DingTalkRunContext as EngineRunContext } from '../../../src/conversation/run-context';
+import { DINGTALK_RUN_CONTEXT_KEY, toRunContext, type DingTalkRunContext as EngineRunContext } from '../../../src/kernel/run-context';
 import { readRunContext, RUN_CONTEXT_KEY, type DingTalkRunContext } from '../../../src/notify/dingtalk-run-context';
 
 // The engine writes `state.human.dingtalk`, the notify middleware reads it: both sides must agree

@@ -2,7 +2,7 @@ import { cardSpaceFor, outTrackIdFor } from '../../../src/reply/card-target';
 import { layoutCardText, withToolStatus } from '../../../src/reply/card-text.layout';
 import { endOfAnswerMessage, expertErrorMessage, interruptMessage, noticeMessage } from '../../../src/reply/final-actions';
 import { titleFor, toRobotMessage, toWebhookBody } from '../../../src/reply/reply-message';
-import type { ReplyTarget } from '../../../src/reply/reply.port';
+import type { ReplyTarget } from '../../../src/kernel/run-context';
 import { UpdateThrottle } from '../../../src/reply/update-throttle';
 import { sessionWebhookDecision } from '../../../src/reply/webhook-route.policy';
 

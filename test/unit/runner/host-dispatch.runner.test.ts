@@ -1,4 +1,4 @@
-import { DingTalkError } from '../../../src/errors';
+import { DingTalkError } from '../../../src/kernel/errors';
 import { AGENT_CHAT_DISPATCH_MESSAGE_TYPE, DINGTALK_CHAT_CALLBACK_MESSAGE_TYPE, type HandoffMessage } from '../../../src/host/handoff.contract';
 import type { ExpertRunInput } from '../../../src/runner/expert-runner.port';
 import { HostDispatchRunner } from '../../../src/runner/host-dispatch.runner';

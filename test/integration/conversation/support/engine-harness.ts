@@ -3,9 +3,9 @@ import type { ConversationDeps } from '../../../../src/conversation/conversation
 import { createJobHandlers } from '../../../../src/conversation/job-handlers.factory';
 import type { PluginDatabase } from '../../../../src/core/plugin-database.service';
 import { isPermanentFailure, PermanentJobError, type JobHandler } from '../../../../src/handoff/job-handler.port';
-import { actionLinkSecret, verifyActionLink } from '../../../../src/intake/action-link';
+import { actionLinkSecret, verifyActionLink } from '../../../../src/kernel/action-link';
 import { IntakeService, type IntakeOutcome } from '../../../../src/intake/intake.service';
-import { IntegrationResolver } from '../../../../src/intake/integration-resolver';
+import { IntegrationResolver } from '../../../../src/integration/integration-resolver';
 import { HandoffRepository, type Database, type HandoffJob } from '../../../../src/persistence';
 import { RunnerSelector } from '../../../../src/runner/runner.selector';
 import { TriggerCallbacks } from '../../../../src/trigger/trigger-callbacks';

@@ -1,7 +1,8 @@
-import type { IntegrationRecord } from '../../../../src/config/integration-options';
+import type { IntegrationRecord } from '../../../../src/kernel/integration';
 import type { StoredMessageEvent } from '../../../../src/conversation/job-payloads';
 import { IntegrationRecords } from '../../../../src/host/integration-records.port';
-import type { ReplyActions, ReplyPort, ReplySession, ReplyTarget } from '../../../../src/reply/reply.port';
+import type { ReplyActions, ReplyPort, ReplySession } from '../../../../src/reply/reply.port';
+import type { ReplyTarget } from '../../../../src/kernel/run-context';
 import type { ExpertRunResult, ExpertStreamEvent } from '../../../../src/runner/expert-runner.port';
 
 /** A settable clock; starts a day ahead of real time so rows the database stamps with now() are already due. */

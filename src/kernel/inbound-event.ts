@@ -97,3 +97,18 @@ export interface SubscribedPlatformEvent {
 export type PlatformEvent = CheckUrlEvent | SubscribedPlatformEvent;
 
 export type InboundEvent = RobotMessageEvent | CardActionEvent | PlatformEvent;
+
+/** What a stored inbox row becomes on the job queue. */
+export type JobKind = 'message' | 'card_action' | 'platform_event' | 'end_session' | 'resume';
+
+/** A signed end-session (or confirm/reject) link that was opened: it takes the same path as events. */
+export interface ActionEvent {
+  kind: 'action';
+  eventId: string;
+  action: string;
+  sessionKey: string;
+  params: Record<string, string>;
+  /** The signed link's single-use token and the thread it was issued for (see the action gate). */
+  nonce?: string;
+  threadId?: string;
+}

@@ -1,6 +1,6 @@
 import { RequestContext } from '@xpert-ai/plugin-sdk';
-import type { IntegrationRecord } from '../config/integration-options';
-import { DingTalkError } from '../errors';
+import type { IntegrationRecord } from '../kernel/integration';
+import { DingTalkError } from '../kernel/errors';
 
 /**
  * Admin routes answer only for integrations of the caller's tenant (and organization, when the

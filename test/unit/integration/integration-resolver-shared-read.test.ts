@@ -1,6 +1,6 @@
-import type { IntegrationRecord } from '../../../src/config/integration-options';
+import type { IntegrationRecord } from '../../../src/kernel/integration';
 import { IntegrationRecords } from '../../../src/host/integration-records.port';
-import { IntegrationResolver } from '../../../src/intake/integration-resolver';
+import { IntegrationResolver } from '../../../src/integration/integration-resolver';
 
 const ID = '5ca1e000-0000-4000-8000-000000000001';
 

@@ -1,6 +1,6 @@
-import type { IntegrationRecord } from '../../../src/config/integration-options';
+import type { IntegrationRecord } from '../../../src/kernel/integration';
 import type { IntegrationRecords } from '../../../src/host/integration-records.port';
-import { IntegrationResolver } from '../../../src/intake/integration-resolver';
+import { IntegrationResolver } from '../../../src/integration/integration-resolver';
 
 // During a database outage an HTTP callback must still be verified (so it can be spooled): the
 // resolver falls back to the record it last read, and only to that.

@@ -1,4 +1,4 @@
-import { actionLinkSecret, buildActionLink, verifyActionLink } from '../../../src/intake/action-link';
+import { actionLinkSecret, buildActionLink, verifyActionLink } from '../../../src/kernel/action-link';
 
 const secret = actionLinkSecret('app-secret');
 const link = { integrationId: 'int-1', sessionKey: 'int-1:cid:user1', action: 'dingtalk:end', params: { run: 'r1' }, expiresAt: 2_000_000 };

@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { DingTalkIntegrationOptions, IntegrationRecord } from '../config/integration-options';
+import type { DingTalkIntegration, DingTalkIntegrationOptions, IntegrationRecord } from '../kernel/integration';
 import { parseIntegrationOptions } from '../config/integration.schema';
-import { DingTalkError } from '../errors';
+import { DingTalkError } from '../kernel/errors';
 import { IntegrationRecords } from '../host/integration-records.port';
-import { isDingTalkProvider, PROVIDER_NAME, PROVIDER_NAMES } from '../tokens';
-
-export type DingTalkIntegration = IntegrationRecord<DingTalkIntegrationOptions>;
+import { isDingTalkProvider, PROVIDER_NAME, PROVIDER_NAMES } from '../kernel/tokens';
 
 /**
  * Finds a DingTalk integration by id, with coded errors for the webhook edge (404 / 409).

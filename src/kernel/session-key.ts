@@ -1,4 +1,4 @@
-import type { RobotMessageEvent } from '../dingtalk/inbound-event';
+import type { RobotMessageEvent } from './inbound-event';
 
 /**
  * A session is one person in one conversation with the bot: in a group every member has their own

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { DingTalkError } from '../errors';
-import { safeEqual } from '../dingtalk/safe-equal';
+import { DingTalkError } from './errors';
+import { safeEqual } from './safe-equal';
+import type { ActionEvent } from './inbound-event';
 
 /**
  * Signed links for chat actions (end the conversation, confirm or reject a step). DingTalk opens
@@ -48,6 +49,23 @@ export function verifyActionLink(query: Record<string, string | undefined>, secr
     throw new DingTalkError('dingtalk_action_link_expired', 'This action link has expired; use the buttons of the latest message.', 410);
   }
   return { ...link, nonce: link.nonce, signature };
+}
+
+/**
+ * The event a verified link becomes, whether it was opened in a browser or pressed on a card. The
+ * nonce names the action on every path, so a card click and an opened link of the same action are
+ * one inbox row, one job.
+ */
+export function actionEventOf(link: ActionLink & { nonce: string }): ActionEvent {
+  return {
+    kind: 'action',
+    eventId: `action:${link.nonce}`,
+    action: link.action,
+    sessionKey: link.sessionKey,
+    params: link.params ?? {},
+    nonce: link.nonce,
+    ...(link.threadId ? { threadId: link.threadId } : {}),
+  };
 }
 
 /** The integration id is needed (to find the secret) before the signature can be checked. */

@@ -36,3 +36,6 @@ export interface IntegrationRecord<T = DingTalkIntegrationOptions> {
   provider: string;
   options: T;
 }
+
+/** A DingTalk integration record with its settings parsed: the port every capability is handed. */
+export type DingTalkIntegration = IntegrationRecord<DingTalkIntegrationOptions>;

@@ -1,4 +1,17 @@
-import type { ReplyTarget } from '../reply/reply.port';
+/** Where an answer goes: the conversation a message came from (all from the trusted inbound event). */
+export interface ReplyTarget {
+  integrationId: string;
+  conversationType: 'private' | 'group';
+  /** openConversationId for groups; the 1:1 conversation id for private chats. */
+  conversationId: string;
+  /** userId of the person who wrote (1:1 OpenAPI sends and @-mentions in groups). */
+  senderStaffId?: string;
+  senderNick?: string;
+  /** Only used while valid AND on the configured DingTalk host (P19). */
+  sessionWebhook?: string;
+  sessionWebhookExpiresAt?: number;
+  language: 'zh-Hans' | 'en';
+}
 
 /**
  * Where a run came from, handed to the expert in `state.human.dingtalk` when it runs through the
