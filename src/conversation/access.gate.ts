@@ -5,6 +5,7 @@ import { AccessRepository, OutboxRepository, type Queryable } from '../persisten
 import type { ReplyPort } from '../reply/reply.port';
 import type { ReplyTarget } from '../kernel/run-context';
 import type { RunnerLogger } from '../runner/expert-runner.port';
+import { sendGatedNotice } from './gated-notice';
 import type { StoredMessageEvent } from './job-payloads';
 import type { Route } from './router';
 
@@ -62,20 +63,10 @@ export class AccessGate {
   }
 
   private async notice(target: ReplyTarget, subjectId: string, groupRefused: boolean): Promise<boolean> {
-    const gateKey = `refused:${target.integrationId}:${target.conversationId}:${subjectId}:${Math.floor(this.now() / HOUR_MS)}`;
-    const { row } = await this.outbox.reserve(this.db, {
-      idempotencyKey: gateKey,
-      integrationId: target.integrationId,
-      targetType: target.conversationType === 'group' ? 'group' : 'user',
-      targetId: target.conversationId,
-      messageKind: 'access_refused_gate',
-    });
-    if (row.status === 'sent') return false;
+    const key = `refused:${target.integrationId}:${target.conversationId}:${subjectId}:${Math.floor(this.now() / HOUR_MS)}`;
     const text = groupRefused
       ? t(target.language, 'access.refusedGroup', { id: subjectId, group: target.conversationId })
       : t(target.language, 'access.refused', { id: subjectId });
-    await this.reply.notice(target, `${gateKey}:notice`, text);
-    await this.outbox.markSent(row.id, {});
-    return true;
+    return sendGatedNotice({ db: this.db, outbox: this.outbox, reply: this.reply }, target, { key, kind: 'access_refused_gate' }, text);
   }
 }

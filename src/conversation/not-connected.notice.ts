@@ -2,6 +2,7 @@ import { t } from '../i18n';
 import { OutboxRepository, type Queryable } from '../persistence';
 import type { ReplyPort } from '../reply/reply.port';
 import type { ReplyTarget } from '../kernel/run-context';
+import { sendGatedNotice } from './gated-notice';
 
 const HOUR_MS = 3600 * 1000;
 
@@ -24,18 +25,7 @@ export class NotConnectedNotice {
 
   /** Returns true when the notice was sent by this call. */
   async send(target: ReplyTarget, sessionKey: string): Promise<boolean> {
-    const gateKey = `notconnected:${sessionKey}:${Math.floor(this.now() / HOUR_MS)}`;
-    const { row } = await this.outbox.reserve(this.db, {
-      idempotencyKey: gateKey,
-      integrationId: target.integrationId,
-      targetType: target.conversationType === 'group' ? 'group' : 'user',
-      targetId: target.conversationId,
-      messageKind: 'not_connected_gate',
-    });
-    if (row.status === 'sent') return false;
-    // A key of its own, so the reply path's outbox row never collides with the gate row.
-    await this.reply.notice(target, `${gateKey}:notice`, t(target.language, 'reply.notConnected'));
-    await this.outbox.markSent(row.id, {});
-    return true;
+    const key = `notconnected:${sessionKey}:${Math.floor(this.now() / HOUR_MS)}`;
+    return sendGatedNotice({ db: this.db, outbox: this.outbox, reply: this.reply }, target, { key, kind: 'not_connected_gate' }, t(target.language, 'reply.notConnected'));
   }
 }

@@ -1,17 +1,9 @@
 import { AIMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import type { AgentMiddleware } from '@xpert-ai/plugin-sdk';
-import { INTEGRATION_ID, startNotifyFixture, type NotifyFixture } from './notify-fixture';
+import { INTEGRATION_ID, useNotifyFixture, type NotifyFixture } from './notify-fixture';
 
 let f: NotifyFixture;
-beforeAll(async () => {
-  f = await startNotifyFixture();
-});
-afterAll(async () => {
-  await f.close();
-});
-beforeEach(async () => {
-  await f.reset();
-});
+useNotifyFixture((fixture) => (f = fixture));
 
 async function afterAgent(middleware: AgentMiddleware, state: Record<string, unknown>): Promise<void> {
   const hook = middleware.afterAgent;

@@ -143,3 +143,32 @@ async function runInGraph(tool: DynamicStructuredTool, args: Record<string, unkn
   }
   return { state: final, content, json, status: last.status };
 }
+
+/** The notify tools, by the names a model calls them. */
+export const TEXT = 'dingtalk_send_text_notification';
+export const RICH = 'dingtalk_send_rich_notification';
+export const UPDATE = 'dingtalk_update_message';
+export const RECALL = 'dingtalk_recall_message';
+export const FILE = 'dingtalk_send_file';
+export const LIST = 'dingtalk_list_users';
+
+/** DingTalk routes the tests look for in the simulator's call log. */
+export const BATCH_SEND = '/v1.0/robot/oToMessages/batchSend';
+export const GROUP_SEND = '/v1.0/robot/groupMessages/send';
+export const CARD_SEND = '/v1.0/card/instances/createAndDeliver';
+export const UPLOAD = '/media/upload';
+
+/** One fixture for the test file, started once and reset before each test; `use` receives it. */
+export function useNotifyFixture(use: (fixture: NotifyFixture) => void): void {
+  let fixture: NotifyFixture | undefined;
+  beforeAll(async () => {
+    fixture = await startNotifyFixture();
+    use(fixture);
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+  beforeEach(async () => {
+    await fixture!.reset();
+  });
+}

@@ -1,20 +1,7 @@
-import { INTEGRATION_ID, startNotifyFixture, type NotifyFixture } from './notify-fixture';
-
-const FILE = 'dingtalk_send_file';
-const UPLOAD = '/media/upload';
-const BATCH_SEND = '/v1.0/robot/oToMessages/batchSend';
-const GROUP_SEND = '/v1.0/robot/groupMessages/send';
+import { BATCH_SEND, FILE, GROUP_SEND, INTEGRATION_ID, UPLOAD, useNotifyFixture, type NotifyFixture } from './notify-fixture';
 
 let f: NotifyFixture;
-beforeAll(async () => {
-  f = await startNotifyFixture();
-});
-afterAll(async () => {
-  await f.close();
-});
-beforeEach(async () => {
-  await f.reset();
-});
+useNotifyFixture((fixture) => (f = fixture));
 
 const toUser = () => f.middleware({ integrationId: INTEGRATION_ID, recipient_type: 'user_id', recipient_id: 'staff-bob' });
 const pdf = Buffer.from('%PDF-1.4 quarterly report');

@@ -1,22 +1,8 @@
 import { actionLinkSecret, verifyActionLink } from '../../../src/kernel/action-link';
-import { CARD_APP, CARD_INTEGRATION_ID, INTEGRATION_ID, PUBLIC_BASE_URL, startNotifyFixture, type NotifyFixture } from './notify-fixture';
-
-const TEXT = 'dingtalk_send_text_notification';
-const RICH = 'dingtalk_send_rich_notification';
-const BATCH_SEND = '/v1.0/robot/oToMessages/batchSend';
-const GROUP_SEND = '/v1.0/robot/groupMessages/send';
-const CARD_SEND = '/v1.0/card/instances/createAndDeliver';
+import { BATCH_SEND, CARD_APP, CARD_INTEGRATION_ID, CARD_SEND, GROUP_SEND, INTEGRATION_ID, PUBLIC_BASE_URL, RICH, TEXT, useNotifyFixture, type NotifyFixture } from './notify-fixture';
 
 let f: NotifyFixture;
-beforeAll(async () => {
-  f = await startNotifyFixture();
-});
-afterAll(async () => {
-  await f.close();
-});
-beforeEach(async () => {
-  await f.reset();
-});
+useNotifyFixture((fixture) => (f = fixture));
 
 const toUser = (extra: Record<string, unknown> = {}) => f.middleware({ integrationId: INTEGRATION_ID, recipient_type: 'user_id', recipient_id: 'staff-bob', ...extra });
 

@@ -1,21 +1,9 @@
-import { INTEGRATION_ID, startNotifyFixture, type NotifyFixture } from './notify-fixture';
+import { INTEGRATION_ID, RECALL, RICH, TEXT, UPDATE, useNotifyFixture, type NotifyFixture } from './notify-fixture';
 
-const TEXT = 'dingtalk_send_text_notification';
-const RICH = 'dingtalk_send_rich_notification';
-const UPDATE = 'dingtalk_update_message';
-const RECALL = 'dingtalk_recall_message';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 let f: NotifyFixture;
-beforeAll(async () => {
-  f = await startNotifyFixture();
-});
-afterAll(async () => {
-  await f.close();
-});
-beforeEach(async () => {
-  await f.reset();
-});
+useNotifyFixture((fixture) => (f = fixture));
 
 const toUser = () => f.middleware({ integrationId: INTEGRATION_ID, recipient_type: 'user_id', recipient_id: 'staff-bob' });
 const toGroup = () => f.middleware({ integrationId: INTEGRATION_ID, recipient_type: 'chat_id', recipient_id: 'cidOps==' });

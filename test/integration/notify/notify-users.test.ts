@@ -1,17 +1,7 @@
-import { INTEGRATION_ID, startNotifyFixture, type NotifyFixture } from './notify-fixture';
-
-const LIST = 'dingtalk_list_users';
+import { INTEGRATION_ID, LIST, useNotifyFixture, type NotifyFixture } from './notify-fixture';
 
 let f: NotifyFixture;
-beforeAll(async () => {
-  f = await startNotifyFixture();
-});
-afterAll(async () => {
-  await f.close();
-});
-beforeEach(async () => {
-  await f.reset();
-});
+useNotifyFixture((fixture) => (f = fixture));
 
 const tool = () => f.tool(f.middleware({ integrationId: INTEGRATION_ID }), LIST);
 

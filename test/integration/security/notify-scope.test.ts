@@ -1,24 +1,13 @@
-import { INTEGRATION_ID, startNotifyFixture, type NotifyFixture } from '../notify/notify-fixture';
+import { INTEGRATION_ID, RECALL, TEXT, UPDATE, useNotifyFixture, type NotifyFixture } from '../notify/notify-fixture';
 
 /**
  * Door: the notify tools a (possibly prompt-injected) model calls. Update and recall reach only
  * messages of the run's own scope — its DingTalk conversation or the configured recipient — unless
  * the builder allowed tool recipients; the ids a model sees are opaque outbox ids.
  */
-const TEXT = 'dingtalk_send_text_notification';
-const UPDATE = 'dingtalk_update_message';
-const RECALL = 'dingtalk_recall_message';
 
 let f: NotifyFixture;
-beforeAll(async () => {
-  f = await startNotifyFixture();
-});
-afterAll(async () => {
-  await f.close();
-});
-beforeEach(async () => {
-  await f.reset();
-});
+useNotifyFixture((fixture) => (f = fixture));
 
 const aliceRun = () => ({ human: { dingtalk: f.runContext({ conversationType: 'private', conversationId: 'cidAlice==', senderStaffId: 'staff-alice' }) } });
 const bobRun = () => ({ human: { dingtalk: f.runContext({ conversationType: 'private', conversationId: 'cidBob==', senderStaffId: 'staff-bob' }) } });

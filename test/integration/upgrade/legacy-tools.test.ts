@@ -1,27 +1,13 @@
-import { INTEGRATION_ID, startNotifyFixture, type NotifyFixture } from '../notify/notify-fixture';
+import { BATCH_SEND, FILE, INTEGRATION_ID, RECALL, RICH, TEXT, UPDATE, useNotifyFixture, type NotifyFixture } from '../notify/notify-fixture';
 
 /**
  * Agents built with the earlier 0.0.9 plugin call the notify tools with its parameter names and
  * configure the middleware with its option shape. The DingTalk calls they cause must be the ones
  * our own names cause.
  */
-const TEXT = 'dingtalk_send_text_notification';
-const RICH = 'dingtalk_send_rich_notification';
-const UPDATE = 'dingtalk_update_message';
-const RECALL = 'dingtalk_recall_message';
-const FILE = 'dingtalk_send_file';
-const BATCH_SEND = '/v1.0/robot/oToMessages/batchSend';
 
 let f: NotifyFixture;
-beforeAll(async () => {
-  f = await startNotifyFixture();
-});
-afterAll(async () => {
-  await f.close();
-});
-beforeEach(async () => {
-  await f.reset();
-});
+useNotifyFixture((fixture) => (f = fixture));
 
 // 0.0.9's option shape: hidden integration and recipient, template flags, defaults.timeoutMs.
 const legacyOptions = { integrationId: INTEGRATION_ID, recipient_type: 'user_id', recipient_id: 'staff-bob', template: { enabled: true, strict: false }, defaults: { timeoutMs: 8000 } };
