@@ -1,5 +1,6 @@
 import { isDingTalkApiError, type DingTalkClient, type SessionWebhookBody } from '../dingtalk/client';
 import { DingTalkError, isDingTalkError } from '../kernel/errors';
+import { logRef } from '../kernel/log-value';
 import type { Queryable } from '../persistence/database';
 import type { OutboxRecord, OutboxRepository, OutboxTargetType } from '../persistence/outbox.repository';
 import { toRobotMessage, toWebhookBody, withoutMentions, type OutgoingMessage } from './outgoing-message';
@@ -75,7 +76,7 @@ export class MessageDelivery {
         422,
       );
     }
-    if (decision === 'foreign_host') this.deps.logger?.warn(`send ${req.key}: sessionWebhook is not on the configured DingTalk host; not calling it`);
+    if (decision === 'foreign_host') this.deps.logger?.warn(`send ${logRef(req.key)}: sessionWebhook is not on the configured DingTalk host; not calling it`);
     const targetType = req.outbox.targetType ?? (route === 'webhook' ? 'webhook' : req.openApi && 'group' in req.openApi ? 'group' : 'user');
     const { row, reused } = await sendOnce(
       this.deps.db,
@@ -91,7 +92,7 @@ export class MessageDelivery {
           if (!definitelyNotPosted(error) || !req.openApi) throw error;
           if (req.route) req.route.webhookFailed = true;
           const platform = isDingTalkApiError(error) ? `/${error.subCode ?? error.platformCode}` : '';
-          this.deps.logger?.warn(`send ${req.key}: sessionWebhook refused (${(error as DingTalkError).code}${platform}); sending through the OpenAPI`);
+          this.deps.logger?.warn(`send ${logRef(req.key)}: sessionWebhook refused (${(error as DingTalkError).code}${platform}); sending through the OpenAPI`);
           const sent = await sendRobotMessage(req.client, req.openApi, toRobotMessage(withoutMentions(req.message)));
           return { ...sent, result: { ...sent.result, webhookFailed: (error as DingTalkError).code } };
         }

@@ -53,7 +53,8 @@ async function answeredJobs(sandbox: Sandbox, staffId: string): Promise<number> 
 
 describe('intake spool with the whole stack', () => {
   it('acknowledges while the database cannot store, drains once it answers, and answers once', async () => {
-    const sandbox = await startSandbox({ port: 0, pluginConfig: { spool: { dir: tempDir('spool-it-'), drainIntervalMs: 50 }, reconcileIntervalMs: 0 } });
+    const logs = new CaptureLogger();
+    const sandbox = await startSandbox({ port: 0, logger: logs, pluginConfig: { spool: { dir: tempDir('spool-it-'), drainIntervalMs: 50 }, reconcileIntervalMs: 0 } });
     try {
       const driver = driverOf(sandbox);
       // A baseline: how many messages one answer of the demo expert is, with the database up.
@@ -72,6 +73,9 @@ describe('intake spool with the whole stack', () => {
         expect((await driver.postRobotMessage(webhookOf(sandbox), message)).status).toBe(200);
         expect(await spoolStatus(sandbox)).toMatchObject({ depth: 2 });
         expect(await inboxRows(sandbox, String(message.msgId))).toBe(0);
+        // The operator is told, without the message id (a person's message) in the line.
+        expect(logs.text()).toMatch(/intake spooled event #[0-9a-f]+ of integration \S+: database write failed \(42P01\)/);
+        expect(logs.text()).not.toContain(String(message.msgId));
       } finally {
         await bringTableBack(sandbox);
       }
@@ -89,7 +93,7 @@ describe('intake spool with the whole stack', () => {
     const dataDir = join(tempDir('spool-restart-db-'), 'pg');
     const spool = { dir: tempDir('spool-restart-'), drainIntervalMs: 600_000 };
     const user = `restart-${randomUUID().slice(0, 8)}`;
-    const first = await startSandbox({ port: 0, dataDir, pluginConfig: { spool, reconcileIntervalMs: 0 } });
+    const first = await startSandbox({ port: 0, dataDir, logger: new CaptureLogger(), pluginConfig: { spool, reconcileIntervalMs: 0 } });
     let message: Record<string, unknown>;
     try {
       const driver = driverOf(first);
@@ -105,7 +109,7 @@ describe('intake spool with the whole stack', () => {
     } finally {
       await first.close();
     }
-    const second = await startSandbox({ port: 0, dataDir, pluginConfig: { spool, reconcileIntervalMs: 0 } });
+    const second = await startSandbox({ port: 0, dataDir, logger: new CaptureLogger(), pluginConfig: { spool, reconcileIntervalMs: 0 } });
     try {
       await waitFor(async () => (await answeredJobs(second, user)) === 1, 'the spooled message to be answered after the restart');
       expect(await spoolStatus(second)).toMatchObject({ depth: 0 });
