@@ -29,8 +29,6 @@ async function main(): Promise<void> {
     dataDir,
     databaseUrl,
     simulatorPort: process.env.SIMULATOR_PORT ? Number(process.env.SIMULATOR_PORT) : undefined,
-    // A 3.17 host answers through its own dispatch (no API key); any other profile uses the threads API.
-    handoffQueue: process.env.XPERT_HOST_PROFILE === '3.17',
   });
   const lines = [
     '',
