@@ -7,8 +7,9 @@ import { isDingTalkProvider, PROVIDER_NAME, PROVIDER_NAMES } from '../kernel/tok
 
 /**
  * Finds a DingTalk integration by id, with coded errors for the webhook edge (404 / 409).
- * The last record read is remembered, for when the host's database cannot be read: an HTTP
- * callback can then still be verified and spooled during an outage.
+ * The last record read (by a webhook or by the Stream sync's listing) is remembered, for when the
+ * host's database cannot be read: an HTTP callback can then still be verified and spooled during an
+ * outage.
  */
 @Injectable()
 export class IntegrationResolver {
@@ -81,8 +82,13 @@ export class IntegrationResolver {
     // Both providers: 0.0.9 stored its Stream-mode integrations under `dingtalk_long`.
     const records = (await Promise.all(PROVIDER_NAMES.map((provider) => this.records.listByProvider(provider)))).flat();
     const valid: DingTalkIntegration[] = [];
+    const listed = new Set(records.map((record) => record.id));
+    for (const id of [...this.lastKnown.keys()]) if (!listed.has(id)) this.lastKnown.delete(id);
     for (const record of records) {
       if (this.deleting.has(record.id)) continue;
+      // The periodic sync (and the one at boot) also keeps the fallback for an outage warm: a replica
+      // that restarted has not resolved any webhook yet, and DingTalk will not resend what it refuses.
+      this.lastKnown.set(record.id, record);
       try {
         valid.push({ ...record, options: parseIntegrationOptions(record.options, record.provider) });
       } catch {

@@ -42,3 +42,19 @@ it('forgets a record that was deleted, so an outage does not bring it back', asy
   state.down = true;
   await expect(resolver.resolve('int-1')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
 });
+
+it('knows every integration the sync listed, so a replica that just restarted can verify webhooks in an outage', async () => {
+  const other = { ...record, id: 'int-2' };
+  const state = { down: false, rows: new Map([[record.id, record], [other.id, other]]) };
+  const resolver = new IntegrationResolver(records(state));
+  await resolver.listValid();
+  state.down = true;
+  expect((await resolver.resolve('int-2')).id).toBe('int-2');
+  // A later listing without it (deleted meanwhile) drops it from the fallback too.
+  state.down = false;
+  state.rows.delete('int-2');
+  await resolver.listValid();
+  state.down = true;
+  await expect(resolver.resolve('int-2')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  expect((await resolver.resolve('int-1')).id).toBe('int-1');
+});
