@@ -3,7 +3,7 @@ import type { ConversationDeps } from '../../../../src/conversation/conversation
 import { createJobHandlers } from '../../../../src/conversation/job-handlers.factory';
 import type { PluginDatabase } from '../../../../src/core/plugin-database.service';
 import { isPermanentFailure, PermanentJobError, type JobHandler } from '../../../../src/handoff/job-handler.port';
-import { actionLinkSecret, verifyActionLink } from '../../../../src/kernel/action-link';
+import { actionEventOf, actionLinkSecret, verifyActionLink } from '../../../../src/kernel/action-link';
 import { IntakeService, type IntakeOutcome } from '../../../../src/intake/intake.service';
 import { IntegrationResolver } from '../../../../src/integration/integration-resolver';
 import { HandoffRepository, type Database, type HandoffJob } from '../../../../src/persistence';
@@ -85,15 +85,7 @@ export class EngineHarness {
     const query = Object.fromEntries(new URL(url).searchParams.entries());
     const integration = await this.deps.integrations.resolve(query.i);
     const link = verifyActionLink(query, actionLinkSecret(integration.options.clientSecret), this.clock.now());
-    return this.intake.accept(integration, {
-      kind: 'action',
-      eventId: `action:${link.nonce}`,
-      action: link.action,
-      sessionKey: link.sessionKey,
-      params: link.params ?? {},
-      nonce: link.nonce,
-      ...(link.threadId ? { threadId: link.threadId } : {}),
-    });
+    return this.intake.accept(integration, actionEventOf(link));
   }
 
   /** Runs every due job, oldest first; failures are due again `retryDelayMs` later on the fake clock. */
