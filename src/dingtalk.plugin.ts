@@ -10,6 +10,7 @@ import { QueueMaintenanceService } from './handoff/queue-maintenance.service';
 import { WorkerService } from './handoff/worker.service';
 import { WorkerStartGate } from './handoff/worker-start-gate';
 import { WorkerWake } from './handoff/worker-wake';
+import { BodyErrorMiddleware } from './http/body-error.middleware';
 import { HostIntegrationRecords } from './host/host-integration-records';
 import { IntegrationRecords } from './host/integration-records.port';
 import { ActionController } from './intake/action.controller';
@@ -38,6 +39,7 @@ import { replyPortProvider } from './reply/reply.provider';
   controllers: [IntegrationTestController, WebhookController, ActionController, StatusController, StreamIntegrationTestController, DeadLetterController, SelectOptionsController],
   providers: [
     PluginDatabase,
+    BodyErrorMiddleware,
     { provide: IntegrationRecords, useClass: HostIntegrationRecords },
     IntegrationResolver,
     DingTalkClientRegistry,

@@ -60,6 +60,8 @@ export const ERROR_CATALOGUE = {
   dingtalk_spool_locked: spec(503, 'never', 'Another process uses this spool directory: give each replica its own spool.dir (DINGTALK_SPOOL_DIR).', '另一个进程正在使用该缓冲目录：请为每个副本配置独立的 spool.dir（DINGTALK_SPOOL_DIR）。'),
   dingtalk_payload_invalid: spec(400, 'never', 'The request body is not a DingTalk payload this plugin understands.', '请求体不是本插件可识别的钉钉消息。'),
   dingtalk_request_invalid: spec(400, 'never', 'The request is malformed.', '请求格式不正确。'),
+  dingtalk_request_aborted: spec(400, 'never', 'The caller closed the connection before its request body arrived; nothing was stored. Frequent lines point at a proxy timeout in front of Xpert.', '调用方在请求体传完前关闭了连接，未保存任何内容；若频繁出现，请检查 Xpert 前面代理的超时设置。'),
+  dingtalk_media_type_unsupported: spec(415, 'never', 'The request body uses an encoding or charset the server cannot read: DingTalk sends UTF-8 JSON.', '请求体的编码或字符集无法读取：钉钉发送的是 UTF-8 JSON。'),
   dingtalk_body_too_large: spec(413, 'never', 'The request body exceeds the configured limit (webhook.bodyLimitBytes).', '请求体超过配置上限 (webhook.bodyLimitBytes)。'),
   dingtalk_signature_missing: spec(401, 'never', 'The request carries no DingTalk signature: only DingTalk may call this URL.', '请求没有钉钉签名：只有钉钉可以调用该地址。'),
   dingtalk_signature_invalid: spec(401, 'never', 'The DingTalk signature does not match: check the app secret / callback token in the integration.', '钉钉签名不匹配：请检查集成中的应用密钥 / 回调 token。'),

@@ -4,6 +4,7 @@ import { Deliverer, newDeliveryLog, seededRandom, sleep, type DeliveryLog } from
 import { collectFigures, formatFigures, scenarioLine, type DeliveryFigures } from './support/figures';
 import { formatFuzz, runFuzzer } from './support/fuzzer';
 import { formatForgery, runForgeryFuzzer } from './support/forgery';
+import { formatAborted, runAbortedRequests } from './support/aborted';
 import { RELIABILITY_STREAM } from './support/integrations';
 import { runNoRedelivery } from './support/no-redelivery';
 import { settle } from './support/settle';
@@ -17,6 +18,7 @@ import { LOG_DIR, startWorld, type World } from './support/world';
 const MESSAGES = Number(process.env.RELIABILITY_MESSAGES || 1000);
 const FUZZ_BODIES = Number(process.env.RELIABILITY_FUZZ_BODIES || 10_000);
 const FORGERIES = Number(process.env.RELIABILITY_FORGERIES || 2000);
+const ABORTED = Number(process.env.RELIABILITY_ABORTED || 2000);
 const RESTART_MESSAGES = Number(process.env.RELIABILITY_RESTART_MESSAGES || 200);
 const RATE = Number(process.env.RELIABILITY_RATE || 20);
 const SEED = Number(process.env.RELIABILITY_SEED || Math.floor(Math.random() * 2 ** 31));
@@ -103,6 +105,18 @@ it(`forgery: ${FORGERIES} mutated card callbacks and ${FORGERIES} mutated action
   expect(figures.accepted).toBe(0);
   expect(figures.http5xx).toBe(0);
   expect(figures.noResponse).toBe(0);
+  expect(after).toEqual(before);
+  expect(world.cluster.allAlive()).toBe(true);
+});
+
+it(`aborted: ${ABORTED} requests cut off mid-body: one coded line each, no stack trace, no row, no replica down`, async () => {
+  const before = await world.rowCounts();
+  const figures = await runAbortedRequests({ cluster: world.cluster, logDir: LOG_DIR, count: ABORTED, concurrency: 16, random });
+  const after = await world.rowCounts();
+  report(formatAborted(figures));
+  expect(figures.codedLines).toBe(ABORTED);
+  expect(figures.stackLines).toBe(0);
+  expect(figures.errorLines).toBe(0);
   expect(after).toEqual(before);
   expect(world.cluster.allAlive()).toBe(true);
 });
