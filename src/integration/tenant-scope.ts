@@ -8,11 +8,16 @@ import { DingTalkError } from '../kernel/errors';
  * for the caller: 404, the same answer as for an unknown id, so ids of other tenants are not probed.
  */
 export function assertInCallerScope(integration: Pick<IntegrationRecord<unknown>, 'tenantId' | 'organizationId'>): void {
+  if (!inCallerScope(integration)) throw notFound();
+}
+
+/** The same rule as a filter, for lists: what the caller may see of several integrations. */
+export function inCallerScope(integration: Pick<IntegrationRecord<unknown>, 'tenantId' | 'organizationId'>): boolean {
   const tenantId = safe(() => RequestContext.currentTenantId());
   const organizationId = safe(() => RequestContext.getOrganizationId());
   const tenantOk = !!tenantId && integration.tenantId === tenantId;
   const organizationOk = !organizationId || !integration.organizationId || integration.organizationId === organizationId;
-  if (!tenantOk || !organizationOk) throw notFound();
+  return tenantOk && organizationOk;
 }
 
 export function notFound(): DingTalkError {

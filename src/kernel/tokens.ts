@@ -6,6 +6,8 @@ export const PROVIDER_NAME = 'dingtalk';
 /** Provider of Stream-mode integrations saved by the earlier 0.0.9 plugin; served by the same code. */
 export const STREAM_PROVIDER_NAME = 'dingtalk_long';
 export const PROVIDER_NAMES: readonly string[] = [PROVIDER_NAME, STREAM_PROVIDER_NAME];
+/** The integration picker of triggers and the notify middleware: both providers, the caller's tenant only. */
+export const INTEGRATION_OPTIONS_URL = `/api/${PROVIDER_NAME}/integration-select-options`;
 
 /** True for an integration record this plugin serves (either provider). */
 export function isDingTalkProvider(provider: string | null | undefined): boolean {

@@ -2,6 +2,7 @@ import type { TAgentMiddlewareMeta } from '@metad/contracts';
 import { DINGTALK_ICON } from '../config/icon';
 import { i18nObject } from '../i18n';
 import { DEFAULT_TIMEOUT_MS } from './notify-options';
+import { INTEGRATION_OPTIONS_URL } from '../kernel/tokens';
 
 export const NOTIFY_MIDDLEWARE_NAME = 'DingTalkNotifyMiddleware';
 
@@ -20,7 +21,7 @@ const configSchema = {
         en_US: 'The DingTalk app that sends. Runs started by the DingTalk trigger reply through the app they came from.',
         zh_Hans: '用于发送消息的钉钉应用。由钉钉触发器启动的运行会通过其来源应用回复。',
       },
-      'x-ui': { component: 'remoteSelect', selectUrl: '/api/integration/select-options?provider=dingtalk' },
+      'x-ui': { component: 'remoteSelect', selectUrl: INTEGRATION_OPTIONS_URL },
     },
     recipient_type: {
       type: 'string',

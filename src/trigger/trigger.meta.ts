@@ -1,7 +1,7 @@
 import type { TWorkflowTriggerMeta } from '@metad/contracts';
 import { DINGTALK_ICON } from '../config/icon';
 import { i18nObject } from '../i18n';
-import { PROVIDER_NAME } from '../kernel/tokens';
+import { INTEGRATION_OPTIONS_URL, PROVIDER_NAME } from '../kernel/tokens';
 import { TRIGGER_LIMITS } from './trigger-config';
 
 /** Option lists for the access fields; the integration chosen above is passed as `integration`. */
@@ -31,7 +31,7 @@ export const triggerMeta: TWorkflowTriggerMeta = {
           en_US: 'The DingTalk bot whose private chats and group @-mentions this expert answers.',
           zh_Hans: '该专家应答其单聊和群聊 @ 消息的钉钉机器人。',
         },
-        'x-ui': { component: 'remoteSelect', selectUrl: `/api/integration/select-options?provider=${PROVIDER_NAME}` },
+        'x-ui': { component: 'remoteSelect', selectUrl: INTEGRATION_OPTIONS_URL },
       },
       sessionTimeoutSeconds: {
         type: 'number',

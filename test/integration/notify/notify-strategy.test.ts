@@ -59,7 +59,7 @@ describe('DingTalkNotifyMiddleware strategy', () => {
     expect(strategy).toBeInstanceOf(DingTalkNotifyMiddleware);
     expect(strategy.meta).toMatchObject({ name: 'DingTalkNotifyMiddleware', label: { en_US: 'DingTalk notify', zh_Hans: '钉钉通知' }, icon: { type: 'svg' } });
     const properties = strategy.meta.configSchema!.properties as Record<string, any>;
-    expect(properties.integrationId['x-ui']).toEqual({ component: 'remoteSelect', selectUrl: '/api/integration/select-options?provider=dingtalk' });
+    expect(properties.integrationId['x-ui']).toEqual({ component: 'remoteSelect', selectUrl: '/api/dingtalk/integration-select-options' });
     expect(properties.recipient_type.enum).toEqual(['user_id', 'open_id', 'chat_id']);
     expect(properties.template.properties).toMatchObject({ enabled: { default: true }, strict: { default: false } });
     expect(properties).toMatchObject({ autoReply: { default: false }, allowToolRecipients: { default: false }, timeoutMs: { default: 10000 } });

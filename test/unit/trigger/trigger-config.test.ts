@@ -44,7 +44,7 @@ describe('trigger config', () => {
     const props = triggerMeta.configSchema.properties;
     expect(Object.keys(props)).toEqual(['enabled', 'integrationId', 'sessionTimeoutSeconds', 'summaryWindowSeconds', 'privateChatScope', 'privateChatUsers', 'groupScope', 'groups', 'groupMemberScope', 'groupMembers', 'groupSessionMode', 'xpertApiKey', 'xpertApiBaseUrl']);
     expect(props.enabled.default).toBe(true);
-    expect(props.integrationId['x-ui']).toEqual({ component: 'remoteSelect', selectUrl: '/api/integration/select-options?provider=dingtalk' });
+    expect(props.integrationId['x-ui']).toEqual({ component: 'remoteSelect', selectUrl: '/api/dingtalk/integration-select-options' });
     expect(props.sessionTimeoutSeconds).toMatchObject({ default: 3600, minimum: 60, maximum: 604800 });
     expect(props.summaryWindowSeconds).toMatchObject({ default: 0, minimum: 0, maximum: 300 });
     expect(props.xpertApiKey['x-ui'].component).toBe('secretInput');
