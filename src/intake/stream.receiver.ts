@@ -15,6 +15,12 @@ import { DingTalkIntegration } from '../kernel/integration';
 import { runInIntegrationContext } from './request-context';
 import { TaskLoop } from '../kernel/task-loop';
 
+/**
+ * After a create, when to look for the new record: the host writes it right after validation, so the
+ * first look usually finds it; the later ones cover a slow host transaction.
+ */
+const NEW_INTEGRATION_SYNC_DELAYS_MS = [500, 2_000, 8_000];
+
 interface Running {
   connection: DingTalkStreamConnection;
   fingerprint: string;
@@ -36,6 +42,7 @@ export class StreamReceiver extends IntegrationTestListener implements StreamCon
   private readonly logger = new Logger('DingTalkStream');
   private readonly running = new Map<string, Running>();
   private readonly syncing = new TaskLoop<void>(() => this.reconcile().catch((error) => this.logger.warn(`stream sync failed: ${(error as Error).message}`)));
+  private readonly followUps = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly integrations: IntegrationResolver,
@@ -53,6 +60,8 @@ export class StreamReceiver extends IntegrationTestListener implements StreamCon
   }
 
   async onModuleDestroy(): Promise<void> {
+    for (const timer of this.followUps) clearTimeout(timer);
+    this.followUps.clear();
     await this.syncing.stop();
     await Promise.all([...this.running.values()].map((r) => r.connection.stop().catch(() => undefined)));
     this.running.clear();
@@ -99,6 +108,18 @@ export class StreamReceiver extends IntegrationTestListener implements StreamCon
     if (current?.fingerprint === fingerprint) return;
     if (current) await this.stop(integrationId, current);
     this.start(integration, fingerprint);
+  }
+
+  expectNewIntegration(): void {
+    if (this.syncing.stopped) return;
+    for (const delay of NEW_INTEGRATION_SYNC_DELAYS_MS) {
+      const timer = setTimeout(() => {
+        this.followUps.delete(timer);
+        void this.sync();
+      }, delay);
+      timer.unref();
+      this.followUps.add(timer);
+    }
   }
 
   /** The integration is being deleted: close its connection now. */

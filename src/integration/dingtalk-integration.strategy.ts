@@ -7,7 +7,7 @@ import type { IntegrationStrategyHooks317 } from '../host/host-317.types';
 import { IntegrationResolver } from './integration-resolver';
 import { StreamConnections } from './stream-connections.port';
 import { requestOrigin } from '../http/request-origin';
-import { isDingTalkProvider, PROVIDER_NAME } from '../kernel/tokens';
+import { isDingTalkProvider, PROVIDER_NAME, STREAM_PROVIDER_NAME } from '../kernel/tokens';
 import { integrationMeta } from './integration.meta';
 import { IntegrationTestService, type DingTalkChecklist } from './integration-test.service';
 
@@ -42,7 +42,12 @@ export class DingTalkIntegrationStrategy
    * host would otherwise write over the stored record.
    */
   async validateConfig(config: DingTalkIntegrationOptions, integration?: IIntegration<DingTalkIntegrationOptions>): Promise<DingTalkChecklist> {
-    return this.tester.checklist({ id: integration?.id, provider: integration?.provider ?? this.provider, options: config ?? integration?.options, origin: currentOrigin() });
+    const provider = integration?.provider ?? this.provider;
+    const options = config ?? integration?.options;
+    const checklist = await this.tester.checklist({ id: integration?.id, provider, options, origin: currentOrigin() });
+    // Only reached when the checklist did not throw, i.e. the host is about to write the record.
+    if (!integration?.id && (options?.mode === 'stream' || (options?.mode === undefined && provider === STREAM_PROVIDER_NAME))) this.receiver.expectNewIntegration();
+    return checklist;
   }
 
   /** 3.17, after validation and before the record is written: bring the Stream connection in line. */

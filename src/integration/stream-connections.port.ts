@@ -9,4 +9,9 @@ export abstract class StreamConnections {
   /** Connect (or reconnect with new settings); `null` means the integration is gone or not Stream. */
   abstract apply(integration: DingTalkIntegration | null, integrationId: string): Promise<void>;
   abstract close(integrationId: string): Promise<void>;
+  /**
+   * A save of a record that has no id yet (a create): the 3.17 host calls no hook after it writes
+   * the record, so the transport syncs a few times shortly after instead of at its next period.
+   */
+  abstract expectNewIntegration(): void;
 }

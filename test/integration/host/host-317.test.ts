@@ -141,6 +141,18 @@ describe('saving an integration', () => {
     expect((await status()).connectionId).not.toBe(first.connectionId);
   });
 
+  it('a created Stream integration connects without waiting for the periodic sync (the host calls no hook on create)', async () => {
+    // The harness runs with the periodic sync off, so only the create itself can bring the connection up.
+    const clientId = 'dingcreatedapp';
+    stack.simulator.apps.register({ clientId, clientSecret: STREAM_APP.clientSecret });
+    const created = await call('POST', '/api/integration', { name: 'New stream bot', provider: 'dingtalk', options: { clientId, clientSecret: STREAM_APP.clientSecret, mode: 'stream' } });
+    expect(created.status).toBeLessThan(300);
+    await stack.simulator.gateway.waitForConnection(clientId);
+    const id = created.body.id as string;
+    await waitFor(async () => (await call('GET', `/api/dingtalk/status/${id}`)).body?.state === 'connected', 'the new connection in the status route');
+    await call('DELETE', `/api/integration/${id}`);
+  });
+
   it('a delete closes the Stream connection, and a deleted HTTP integration no longer accepts webhooks', async () => {
     const receiver = stack.host.get(StreamReceiver);
     const clientId = 'dingdeletedapp';

@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 const getJson = (path: string) =>
-  fetch(`${stack.host.url}${path}`, { headers: { authorization: stack.host.authorization } }).then(async (r) => ({ status: r.status, body: await r.json() }));
+  fetch(`${stack.host.url}${path}`, { headers: { authorization: stack.host.authorization } }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
 const status = (id: string, headers: Record<string, string> = {}) =>
   fetch(`${stack.host.url}/api/dingtalk/status/${id}`, { headers: { authorization: stack.host.authorization, ...headers } }).then(async (r) => ({ status: r.status, body: await r.json() }));
