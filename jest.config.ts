@@ -11,7 +11,7 @@ const config: Config = {
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   maxWorkers: 1,
   testTimeout: 30000,
-  setupFiles: ['reflect-metadata'],
+  setupFiles: ['reflect-metadata', '<rootDir>/test/support/quiet-sdk-console.ts'],
   // The SDK's CommonJS build require()s the ESM-only lodash-es, which Node >= 20.19 loads natively
   // but Jest's module runtime cannot; lodash is the same library in CommonJS form.
   moduleNameMapper: { '^lodash-es$': 'lodash', '^lodash-es/(.*)$': 'lodash/$1' },
