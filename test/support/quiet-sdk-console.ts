@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- this file exists to filter the console */
 /**
  * The dingtalk-stream SDK prints "connect success" and "Disconnecting." with console.info on every
  * connection, whatever its `debug` setting. Those two lines are dropped in tests so that any other
