@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parsePluginConfig } from '../src/config/plugin-config';
-import { DEMO_HTTP } from '../sandbox/demo';
-import { startSandbox, type Sandbox } from '../sandbox/sandbox';
+import { DEMO_HTTP, DEMO_STREAM } from '../sandbox/demo';
+import { freePort } from '../sandbox/free-port';
+import { createSimulator, type DingTalkSimulator } from '../sandbox/simulator';
 import { DingTalkUserDriver } from '../sandbox/simulator/user-driver';
+import { Cluster } from '../test/reliability/support/cluster';
 import { summarize, type LatencySummary } from './percentiles';
 import { quietLogs } from './quiet-logs';
 import { ReplyWatch } from './reply-watch';
@@ -34,12 +38,35 @@ export interface PhaseFigures {
 }
 
 export interface FirstReplyFigures {
+  /** The expert's time to its first token (0: the instant echo expert). */
+  thinkMs: number;
   solo: PhaseFigures;
   loaded: PhaseFigures;
-  /** The worker as the user gets it: the sandbox sets no worker config, so these are the defaults. */
+  /** Share of all the machine's cores busy during the loaded phase (every process, PostgreSQL too). */
+  loadedBusyShare: number;
+  cores: number;
+  /** The worker as the user gets it: the bench sets no worker config, so these are the defaults. */
   workerConcurrency: number;
   pollIntervalMs: number;
   failures: string[];
+}
+
+/**
+ * The expert of the second run: a model's time to first token. The instant echo expert keeps the
+ * whole stack CPU-bound, so with more messages in flight than cores its figure mostly shows the
+ * cores being shared; with a model's wait, what remains is what one user waits for another —
+ * worker slots, budgets, locks.
+ */
+export const THINKING_EXPERT_MS = Number(process.env.BENCH_EXPERT_THINK_MS || 250);
+
+const REPLY_HOST_ENTRY = resolve(__dirname, 'reply-host.ts');
+const LOG_DIR = join(process.cwd(), 'test-results', 'bench-reply');
+
+/** DingTalk's side of the run, and where the plugin's webhook is. */
+interface ReplyStage {
+  simulator: DingTalkSimulator;
+  url: string;
+  close(): Promise<void>;
 }
 
 /**
@@ -47,25 +74,53 @@ export interface FirstReplyFigures {
  * stored and acked, claimed by the handoff worker, run by the demo expert through the (fake) Xpert
  * threads API, and answered into the DingTalk simulator. The webhook ack of the same messages is
  * the baseline: the reply can never beat it, and the ratio shows what the asynchronous half adds.
- * Simulator, host, plugin, fake Xpert and this driver share one Node process, so with several
- * messages in flight the figure includes waiting for that one event loop.
+ *
+ * DingTalk's side — the simulator and the users posting to it — runs in the bench process, Xpert's
+ * side — the host with the plugin and the threads API it serves — in a process of its own
+ * (bench/reply-host.ts): in production they are different machines, and sharing one event loop
+ * would time the simulator's work as the plugin's. PostgreSQL and both processes still share this
+ * machine's cores.
  */
-export async function firstReplyBench(databaseUrl: string): Promise<FirstReplyFigures> {
+export async function firstReplyBench(databaseUrl: string, thinkMs = 0): Promise<FirstReplyFigures> {
   const restore = quietLogs();
-  let sandbox: Sandbox | undefined;
+  let stage: ReplyStage | undefined;
   try {
-    sandbox = await startSandbox({ databaseUrl });
-    return await measure(sandbox);
+    stage = await startStage(databaseUrl, thinkMs);
+    return { thinkMs, ...(await measure(stage, thinkMs)) };
   } finally {
-    await sandbox?.close();
+    await stage?.close();
     restore();
   }
 }
 
-async function measure(sandbox: Sandbox): Promise<FirstReplyFigures> {
-  const driver = new DingTalkUserDriver({ simulator: sandbox.simulator, app: DEMO_HTTP.options });
-  const webhook = `${sandbox.url}/api/dingtalk/webhook/${DEMO_HTTP.id}`;
-  const watch = new ReplyWatch(sandbox.simulator.events, `fr${randomBytes(4).toString('hex')}`);
+async function startStage(databaseUrl: string, thinkMs: number): Promise<ReplyStage> {
+  const simulator = await createSimulator();
+  for (const app of [DEMO_HTTP, DEMO_STREAM]) simulator.apps.register({ clientId: app.options.clientId, clientSecret: app.options.clientSecret });
+  const cluster = new Cluster({
+    ports: [await freePort()],
+    entry: REPLY_HOST_ENTRY,
+    logDir: LOG_DIR,
+    env: { BENCH_DATABASE_URL: databaseUrl, BENCH_SIMULATOR_URL: simulator.baseUrl, BENCH_EXPERT_THINK_MS: String(thinkMs) },
+  });
+  const close = async () => {
+    await cluster.stop().catch(() => undefined);
+    await simulator.close();
+  };
+  try {
+    await cluster.start();
+    // The demo Stream bot connects too, as in the sandbox; its connection is part of the host's load.
+    await simulator.gateway.waitForConnection(DEMO_STREAM.options.clientId);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { simulator, url: cluster.replicas[0].url, close };
+}
+
+async function measure(stage: ReplyStage, thinkMs: number): Promise<Omit<FirstReplyFigures, 'thinkMs'>> {
+  const driver = new DingTalkUserDriver({ simulator: stage.simulator, app: DEMO_HTTP.options });
+  const webhook = `${stage.url}/api/dingtalk/webhook/${DEMO_HTTP.id}`;
+  const watch = new ReplyWatch(stage.simulator.events, `fr${randomBytes(4).toString('hex')}`);
   const failures: string[] = [];
   let ackMs: number[] = [];
   /** Posts one message and waits for its first reply. */
@@ -95,14 +150,36 @@ async function measure(sandbox: Sandbox): Promise<FirstReplyFigures> {
   try {
     // One untimed round first: connection pools, the first thread and JIT warm up outside the figures.
     await phase('w', 1, 1);
-    const solo = await phase('s', SOLO_MESSAGES, 1);
-    const loaded = await phase('m', MESSAGES, CONCURRENCY);
+    // A thinking expert takes ~10 × longer per message; fewer messages give as many samples per second.
+    const scale = thinkMs > 0 ? 0.4 : 1;
+    const solo = await phase('s', Math.max(1, Math.round(SOLO_MESSAGES * scale)), 1);
+    const busy = coreTimes();
+    const loaded = await phase('m', Math.max(CONCURRENCY, Math.round(MESSAGES * scale)), CONCURRENCY);
+    const loadedBusyShare = busyShareSince(busy);
     if (loaded.firstReply.p50Ms > LOADED_REPLY_RATIO_MAX * solo.firstReply.p50Ms) {
       failures.push(`first reply p50 ${loaded.firstReply.p50Ms} ms at ${CONCURRENCY} in flight is more than ${LOADED_REPLY_RATIO_MAX} × ${solo.firstReply.p50Ms} ms one at a time`);
     }
     const worker = parsePluginConfig({}).worker;
-    return { solo, loaded, workerConcurrency: worker.concurrency, pollIntervalMs: worker.pollIntervalMs, failures };
+    return { solo, loaded, loadedBusyShare, cores: cpus().length, workerConcurrency: worker.concurrency, pollIntervalMs: worker.pollIntervalMs, failures };
   } finally {
     watch.close();
   }
+}
+
+/** Busy and total CPU time of all cores so far (every process on the machine). */
+function coreTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of cpus()) {
+    const sum = times.user + times.nice + times.sys + times.irq + times.idle;
+    total += sum;
+    busy += sum - times.idle;
+  }
+  return { busy, total };
+}
+
+function busyShareSince(start: { busy: number; total: number }): number {
+  const now = coreTimes();
+  const total = now.total - start.total;
+  return total > 0 ? (now.busy - start.busy) / total : 0;
 }

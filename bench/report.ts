@@ -51,6 +51,7 @@ export function firstReplyReport(r: FirstReplyFigures): string[] {
     `ratio first reply p50/ack p50: ${ratio(loaded.firstReply.p50Ms, loaded.ack.p50Ms)} at ${loaded.concurrency} in flight, ${ratio(solo.firstReply.p50Ms, solo.ack.p50Ms)} one at a time`,
     `ratio first reply p50 at ${loaded.concurrency} in flight / one at a time: ${ratio(loaded.firstReply.p50Ms, solo.firstReply.p50Ms)} (target ≤ ${LOADED_REPLY_RATIO_MAX})`,
     `worker defaults: concurrency ${r.workerConcurrency}, poll ${r.pollIntervalMs} ms; intake wakes the worker on enqueue, so the poll is only the idle fallback`,
+    `cores busy during the ${loaded.concurrency}-in-flight phase: ${Math.round(r.loadedBusyShare * 100)} % of ${r.cores} (bench process, plugin host process and PostgreSQL together)`,
     ...checkLine(`every message answered; first reply p50 in flight ≤ ${LOADED_REPLY_RATIO_MAX} × one at a time`, r.failures),
   ];
 }

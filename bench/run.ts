@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { cpus, totalmem } from 'node:os';
 import { Client } from 'pg';
-import { firstReplyBench } from './first-reply.bench';
+import { firstReplyBench, THINKING_EXPERT_MS } from './first-reply.bench';
 import { ingestBench } from './ingest.bench';
 import { graphileAnchor } from './graphile-anchor';
 import { queueBench, QUEUE_SHAPE } from './queue.bench';
@@ -50,11 +50,14 @@ async function main(): Promise<number> {
   }
 
   if (entries.has('reply')) {
-    print('\ninbound → first reply: sandbox (simulator, plugin, demo echo expert), HTTP-mode robot messages');
-    const reply = await withDatabase(adminUrl, (url) => firstReplyBench(url));
+    print('\ninbound → first reply: DingTalk simulator and users in the bench process, host with the plugin and its threads API in another; HTTP-mode robot messages');
     print('each message from its own sender (own conversation), in flight until its first reply');
-    firstReplyReport(reply).forEach(print);
-    failures += reply.failures.length;
+    for (const thinkMs of [0, THINKING_EXPERT_MS]) {
+      print(thinkMs === 0 ? '\ninstant echo expert (the whole stack CPU-bound):' : `\necho expert with a model's wait of ${thinkMs} ms before its first token:`);
+      const reply = await withDatabase(adminUrl, (url) => firstReplyBench(url, thinkMs));
+      firstReplyReport(reply).forEach(print);
+      failures += reply.failures.length;
+    }
   }
 
   if (entries.has('scale')) {

@@ -46,7 +46,7 @@ export const pluginConfigSchema = z.object({
   worker: z
     .object({
       enabled: z.boolean().default(true),
-      concurrency: z.number().int().min(1).max(64).default(() => envInt('DINGTALK_WORKER_CONCURRENCY', 4)),
+      concurrency: z.number().int().min(1).max(64).default(() => envInt('DINGTALK_WORKER_CONCURRENCY', 16)),
       pollIntervalMs: z.number().int().min(10).max(60000).default(500),
       leaseMs: z.number().int().min(1000).max(3600000).default(120000),
       maxAttempts: z.number().int().min(1).max(100).default(6),

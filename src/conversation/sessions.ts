@@ -56,25 +56,20 @@ export class Sessions {
     const now = new Date(this.now());
     const current = await this.live(input.sessionKey, input.timeoutSeconds);
     if (current && current.xpertId === input.xpertId) {
-      await this.bindings.touch(input.sessionKey, now);
       // Webhooks expire: the newest message's target is the one to answer links with.
-      await this.state.setReplyTarget(input.sessionKey, input.replyTarget);
+      await this.bindings.touch(input.sessionKey, now, input.replyTarget);
       return { binding: current, started: false };
     }
-    const binding = await this.db.tx(async (q) => {
-      const started = await new ConversationBindingRepository(q).start(input.sessionKey, {
-        integrationId: input.integrationId,
-        conversationId: input.conversationId,
-        senderId: input.senderId,
-        xpertId: input.xpertId,
-        threadId: threadIdFor(input.sessionKey, input.openingEventId),
-        now,
-      });
-      const state = new ConversationStateRepository(q);
-      // A new thread cannot resume the old thread's interrupt.
-      await state.setPendingInterrupt(input.sessionKey, null);
-      await state.setReplyTarget(input.sessionKey, input.replyTarget);
-      return started;
+    // One statement: the new thread, its reply target, and no pending interrupt (a new thread cannot
+    // resume the old thread's confirmation).
+    const binding = await this.bindings.start(input.sessionKey, {
+      integrationId: input.integrationId,
+      conversationId: input.conversationId,
+      senderId: input.senderId,
+      xpertId: input.xpertId,
+      threadId: threadIdFor(input.sessionKey, input.openingEventId),
+      now,
+      replyTarget: input.replyTarget,
     });
     return { binding, started: true };
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queryable } from './database';
 import { TABLES } from './entities/table-names';
 import { requirePositiveInteger, requireText } from './invalid-argument';
-import { toDate, toDateOrNull } from './sql-values';
+import { jsonParam, toDate, toDateOrNull } from './sql-values';
 
 export interface ConversationBinding {
   id: string;
@@ -29,6 +29,12 @@ export interface StartSessionInput {
   /** Defaults to a new uuid: a deterministic, fresh thread id for the threads API. */
   threadId?: string;
   now?: Date;
+  /**
+   * Where the session's answers go (migration 0002's `reply_target`), written in the same statement.
+   * Undefined leaves the column alone on a restarted key; a new session always starts with no
+   * pending interrupt (a new thread cannot resume the old thread's confirmation).
+   */
+  replyTarget?: unknown;
 }
 
 const T = TABLES.conversationBinding;
@@ -55,8 +61,8 @@ export class ConversationBindingRepository {
     requireText('xpertId', input.xpertId);
     const rows = await this.db.query(
       `INSERT INTO ${T} (session_key, integration_id, conversation_id, sender_id, xpert_id, thread_id, last_active_at,
-                         ended_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, NULL, $7::timestamptz, $7::timestamptz)
+                         ended_at, created_at, updated_at, reply_target, pending_interrupt)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, NULL, $7::timestamptz, $7::timestamptz, $8::jsonb, NULL)
        ON CONFLICT (session_key) DO UPDATE
           SET integration_id = EXCLUDED.integration_id,
               conversation_id = EXCLUDED.conversation_id,
@@ -66,7 +72,9 @@ export class ConversationBindingRepository {
               xpert_conversation_id = NULL,
               last_active_at = EXCLUDED.last_active_at,
               ended_at = NULL,
-              updated_at = EXCLUDED.updated_at
+              updated_at = EXCLUDED.updated_at,
+              reply_target = CASE WHEN $9::boolean THEN EXCLUDED.reply_target ELSE ${T}.reply_target END,
+              pending_interrupt = NULL
        RETURNING ${COLUMNS}`,
       [
         sessionKey,
@@ -76,6 +84,8 @@ export class ConversationBindingRepository {
         input.xpertId,
         input.threadId ?? randomUUID(),
         input.now ?? new Date(),
+        input.replyTarget === undefined ? null : jsonParam(input.replyTarget),
+        input.replyTarget !== undefined,
       ],
     );
     return toBinding(rows[0]);
@@ -103,12 +113,16 @@ export class ConversationBindingRepository {
     return rows.length === 1;
   }
 
-  /** Marks the session active at `now`; false when there is no live session on the key. */
-  async touch(sessionKey: string, now: Date): Promise<boolean> {
+  /**
+   * Marks the session active at `now`; false when there is no live session on the key. With a
+   * `replyTarget`, the newest message's reply target is stored in the same statement.
+   */
+  async touch(sessionKey: string, now: Date, replyTarget?: unknown): Promise<boolean> {
     const rows = await this.db.query(
-      `UPDATE ${T} SET last_active_at = GREATEST(last_active_at, $2::timestamptz), updated_at = $2::timestamptz
+      `UPDATE ${T} SET last_active_at = GREATEST(last_active_at, $2::timestamptz), updated_at = $2::timestamptz,
+              reply_target = CASE WHEN $4::boolean THEN $3::jsonb ELSE reply_target END
         WHERE session_key = $1 AND ended_at IS NULL RETURNING id`,
-      [sessionKey, now],
+      [sessionKey, now, replyTarget === undefined ? null : jsonParam(replyTarget), replyTarget !== undefined],
     );
     return rows.length === 1;
   }

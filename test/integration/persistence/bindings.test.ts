@@ -1,4 +1,5 @@
 import { ConversationBindingRepository, TriggerBindingRepository } from '../../../src/persistence';
+import { ConversationStateRepository } from '../../../src/persistence/conversation-state.repository';
 import { openTestDatabase, resetTables, type TestDatabase } from '../../support/database';
 
 describe('binding repositories', () => {
@@ -43,6 +44,21 @@ describe('binding repositories', () => {
   });
 
   describe('ConversationBindingRepository', () => {
+    it('start writes the reply target and clears a pending interrupt in one statement; touch can refresh the target', async () => {
+      const state = new ConversationStateRepository(t.db);
+      await sessions.start('k-rt', { integrationId: 'i', conversationId: 'c', senderId: 's', xpertId: 'x', replyTarget: { webhook: 'first' } });
+      await state.setPendingInterrupt('k-rt', { id: 'p1', xpertId: 'x', threadId: 't', operation: {}, prompt: 'ok?', createdAt: new Date().toISOString() });
+      // A restart without a target keeps the stored one but never the old thread's interrupt.
+      await sessions.start('k-rt', { integrationId: 'i', conversationId: 'c', senderId: 's', xpertId: 'x' });
+      expect(await state.get('k-rt')).toEqual({ replyTarget: { webhook: 'first' }, pendingInterrupt: null });
+      await sessions.start('k-rt', { integrationId: 'i', conversationId: 'c', senderId: 's', xpertId: 'x', replyTarget: { webhook: 'second' } });
+      expect((await state.get('k-rt'))?.replyTarget).toEqual({ webhook: 'second' });
+      expect(await sessions.touch('k-rt', new Date(), { webhook: 'third' })).toBe(true);
+      expect((await state.get('k-rt'))?.replyTarget).toEqual({ webhook: 'third' });
+      expect(await sessions.touch('k-rt', new Date())).toBe(true);
+      expect((await state.get('k-rt'))?.replyTarget).toEqual({ webhook: 'third' });
+    });
+
     const base = { integrationId: 'int-1', conversationId: 'cid', senderId: 'u1', xpertId: 'x1' };
 
     it('start, touch, end, and start again with a fresh thread', async () => {
