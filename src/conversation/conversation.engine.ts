@@ -15,6 +15,7 @@ import { TriggerCallbacks } from '../trigger/trigger-callbacks';
 import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG, DINGTALK_PLUGIN_CONTEXT } from '../kernel/tokens';
 import { ConversationCore, type ConversationDeps } from './conversation.deps';
 import { RunCancellations } from './run-cancellations';
+import { StopBroadcast } from './stop-broadcast.service';
 import { createJobHandlers } from './job-handlers.factory';
 
 /**
@@ -104,4 +105,4 @@ export const conversationJobHandlersProvider: Provider = {
 };
 
 /** Everything this part adds to the plugin module (the REPLY_PORT provider comes from the reply path). */
-export const CONVERSATION_PROVIDERS: Provider[] = [TriggerCallbacks, DingTalkTriggerStrategy, ConversationEngine, conversationJobHandlersProvider, RunCancellations];
+export const CONVERSATION_PROVIDERS: Provider[] = [TriggerCallbacks, DingTalkTriggerStrategy, ConversationEngine, conversationJobHandlersProvider, RunCancellations, StopBroadcast];

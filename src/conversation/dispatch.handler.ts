@@ -19,6 +19,6 @@ export class DispatchJobHandler implements JobHandler<DispatchJobPayload> {
     if (!sessionKey) throw invalidPayload(this.kind, 'sessionKey is missing');
     const integration = await resolveIntegration(this.deps, integrationId);
     const core = await ConversationCore.open(this.deps);
-    await new TurnDispatcher(core).run({ integration, sessionKey, events, lastAttempt: job.attempts >= job.maxAttempts, signal: context.signal });
+    await new TurnDispatcher(core).run({ integration, sessionKey, events, lastAttempt: job.attempts >= job.maxAttempts, signal: context.signal, jobId: job.id });
   }
 }

@@ -44,6 +44,7 @@ export class MessageJobHandler implements JobHandler<MessageJobPayload> {
       events: [event],
       lastAttempt: job.attempts >= job.maxAttempts,
       signal: context.signal,
+      jobId: job.id,
     });
   }
 }

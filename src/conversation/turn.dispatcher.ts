@@ -19,6 +19,8 @@ export interface TurnRequest {
   /** The job is on its last attempt: a failure now is final. */
   lastAttempt: boolean;
   signal?: AbortSignal;
+  /** The queue job running the turn: a stop recorded for it reaches the run (StopBroadcast). */
+  jobId?: string;
 }
 
 export type TurnOutcome = 'answered' | 'interrupted' | 'failed' | 'delivered_elsewhere' | 'dispatched' | 'not_connected' | 'refused' | 'stopped';
@@ -96,7 +98,7 @@ export class TurnDispatcher {
         await dispatchTurn(core, { runner: choice.runner, input, target, key });
         return 'dispatched';
       }
-      const running = core.deps.cancellations?.register(sessionKey);
+      const running = core.deps.cancellations?.register(sessionKey, request.jobId);
       let result;
       try {
         result = await runStreamedTurn(core, { integration, runner: choice.runner, input, target, key, ...(running ? { stop: running.signal } : {}) });

@@ -16,6 +16,7 @@ import type { DingTalkIntegration } from '../kernel/integration';
 import { judgeCardClick } from './card-click-gate';
 import { sessionKeyFor, sharedGroupSessionKeyFor } from '../kernel/session-key';
 import { isStopCommand, RunCancellations } from '../conversation/run-cancellations';
+import { StopBroadcast } from '../conversation/stop-broadcast.service';
 
 export type IntakeOutcome =
   | { status: 'accepted'; jobId: string }
@@ -47,6 +48,7 @@ export class IntakeService {
     @Optional() @Inject(IntakeSpool) private readonly spool?: IntakeSpool | null,
     @Optional() @Inject(DINGTALK_CLOCK) private readonly now: () => number = Date.now,
     @Optional() private readonly cancellations?: RunCancellations,
+    @Optional() private readonly stops?: StopBroadcast,
   ) {}
 
   /** A worker in this process picks new jobs up now instead of at its next poll. */
@@ -80,9 +82,13 @@ export class IntakeService {
       return this.toSpool(record, error);
     }
     // Stored first (so the command is answered even if this replica dies), then the running answer
-    // is aborted at once: the session's queue would hold the command behind that very run.
+    // is aborted at once, on whichever replica runs it: the session's queue would hold the command
+    // behind that very run.
     const stops = stopTarget(event, record.job.sessionKey);
-    if (stops) this.cancellations?.cancel(stops);
+    if (stops) {
+      if (this.stops) await this.stops.stop(stops);
+      else this.cancellations?.cancel(stops);
+    }
     if (result.accepted) this.notifyWorker();
     return result.accepted && result.jobId ? { status: 'accepted', jobId: result.jobId } : { status: 'duplicate' };
   }

@@ -26,6 +26,8 @@ export * from './migrator';
 export * from './outbox.repository';
 export * from './pool-guard';
 export * from './queue-lifecycle.repository';
+export * from './run-stop.repository';
+export * from './channel-listener';
 export * from './trigger-binding.repository';
 export * from './legacy-tables';
 export * from './legacy-sessions';

@@ -5,6 +5,7 @@ import { HandoffRepository } from './handoff.repository';
 import { HANDOFF_COLUMNS, toHandoffJob, type HandoffJob, type HandoffStats } from './handoff.types';
 import { InboxRepository } from './inbox.repository';
 import { requirePositiveInteger, requireText } from './invalid-argument';
+import { purgeRunStopsBefore } from './run-stop.repository';
 import { isUuid, toDate, toNumber } from './sql-values';
 
 const T = TABLES.handoff;
@@ -67,6 +68,8 @@ export class QueueLifecycleRepository {
       const leasesReclaimed = await handoff.reclaimExpired();
       const inboxPurged = await new InboxRepository(q, this.now).purgeOlderThan(cutoffs.inboxBefore);
       const donePurged = await handoff.purgeDoneBefore(cutoffs.doneBefore);
+      // A stop mark outlives its job only by as long as the done job itself is kept.
+      await purgeRunStopsBefore(q, cutoffs.doneBefore);
       return { ran: true, inboxPurged, donePurged, leasesReclaimed };
     });
   }

@@ -44,6 +44,8 @@ export interface PluginHostOptions {
   ids?: { http?: string; stream?: string };
   /** Offer the host's handoff queue (a 3.17 host's dispatch), see `HostHarnessOptions.handoffQueue`. */
   handoffQueue?: HostHarnessOptions['handoffQueue'];
+  /** A DingTalk simulator shared with another stack (a second replica); close() leaves it running. */
+  simulator?: DingTalkSimulator;
 }
 
 export const HTTP_APP = {
@@ -58,7 +60,8 @@ export const STREAM_APP = { clientId: 'dingteststreamapp', clientSecret: 'stream
 
 export async function startPluginHost(options: PluginHostOptions = {}): Promise<PluginHost> {
   const logs = new CaptureLogger();
-  const simulator = await createSimulator();
+  const shared = options.simulator;
+  const simulator = shared ?? (await createSimulator());
   simulator.apps.register(HTTP_APP);
   simulator.apps.register(STREAM_APP);
   const server = !options.database && databaseUrl ? await createServerDatabase(databaseUrl) : undefined;
@@ -98,13 +101,13 @@ export async function startPluginHost(options: PluginHostOptions = {}): Promise<
       logs,
       close: async () => {
         await started.close();
-        await simulator.close();
+        if (!shared) await simulator.close();
         await server?.drop();
       },
     };
   } catch (error) {
     await host?.close().catch(() => undefined);
-    await simulator.close();
+    if (!shared) await simulator.close();
     await server?.drop();
     throw error;
   }

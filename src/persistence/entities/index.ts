@@ -8,6 +8,7 @@ import { DispatchRunEntity } from './dispatch-run.entity';
 import { HandoffEntity } from './handoff.entity';
 import { InboxEntity } from './inbox.entity';
 import { OutboxEntity } from './outbox.entity';
+import { RunStopEntity } from './run-stop.entity';
 import { SeenGroupEntity } from './seen-group.entity';
 import { TriggerBindingEntity } from './trigger-binding.entity';
 
@@ -21,6 +22,7 @@ export * from './dispatch-run.entity';
 export * from './handoff.entity';
 export * from './inbox.entity';
 export * from './outbox.entity';
+export * from './run-stop.entity';
 export * from './seen-group.entity';
 export * from './table-names';
 export * from './trigger-binding.entity';
@@ -39,4 +41,5 @@ export const PLUGIN_ENTITIES = [
   AppBudgetEntity,
   AccessRefusalEntity,
   SeenGroupEntity,
+  RunStopEntity,
 ];

@@ -17,4 +17,5 @@ export const TABLES = {
   appBudget: `${TABLE_PREFIX}app_budget`,
   actionUse: `${TABLE_PREFIX}action_use`,
   cardRoute: `${TABLE_PREFIX}card_route`,
+  runStop: `${TABLE_PREFIX}run_stop`,
 } as const;

@@ -7,6 +7,7 @@ import { DispatchRun1732000000008 } from './0008-dispatch-run.migration';
 import { LegacyBindings1732000000009 } from './0009-legacy-bindings.migration';
 import { HandoffLeanIndexes1732000000010 } from './0010-handoff-lean-indexes.migration';
 import { AccessControl1732000000011 } from './0011-access-control.migration';
+import { RunStop1732000000012 } from './0012-run-stop.migration';
 
 export { Init1732000000001 } from './0001-init.migration';
 export { ConversationState1732000000002 } from './0002-conversation-state.migration';
@@ -17,6 +18,7 @@ export { DispatchRun1732000000008 } from './0008-dispatch-run.migration';
 export { LegacyBindings1732000000009 } from './0009-legacy-bindings.migration';
 export { HandoffLeanIndexes1732000000010 } from './0010-handoff-lean-indexes.migration';
 export { AccessControl1732000000011 } from './0011-access-control.migration';
+export { RunStop1732000000012 } from './0012-run-stop.migration';
 
 /** Every plugin migration, oldest first. Append new ones here. */
 export const PLUGIN_MIGRATIONS = [
@@ -29,4 +31,5 @@ export const PLUGIN_MIGRATIONS = [
   LegacyBindings1732000000009,
   HandoffLeanIndexes1732000000010,
   AccessControl1732000000011,
+  RunStop1732000000012,
 ];

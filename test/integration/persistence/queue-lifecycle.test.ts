@@ -89,6 +89,19 @@ describe('queue housekeeping', () => {
     expect(await queue.get(job.id)).toMatchObject({ status: 'queued', leaseOwner: null });
   });
 
+  it('forgets stop marks as old as the done jobs it purges', async () => {
+    const lifecycle = new QueueLifecycleRepository(t.db);
+    const old = '00000000-0000-4000-8000-000000000001';
+    const fresh = '00000000-0000-4000-8000-000000000002';
+    await t.db.query(
+      `INSERT INTO ${TABLES.runStop} (job_id, session_key, requested_at) VALUES ($1::uuid, 'i:c:u', $3::timestamptz - interval '3 days'), ($2::uuid, 'i:c:u', $3::timestamptz)`,
+      [old, fresh, new Date(START)],
+    );
+    await lifecycle.sweep({ inboxBefore: new Date(START - DAY), doneBefore: new Date(START - DAY) });
+    const left = await t.db.query<{ job_id: string }>(`SELECT job_id FROM ${TABLES.runStop}`);
+    expect(left.map((row) => String(row.job_id))).toEqual([fresh]);
+  });
+
   // PGlite has one connection, so a second transaction cannot run beside the one holding the lock.
   (usingServer ? it : it.skip)('lets one replica at a time sweep (the advisory lock; server only)', async () => {
     const holding = deferred();
