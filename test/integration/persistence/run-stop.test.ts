@@ -151,6 +151,7 @@ it('closing while reconnecting cancels the next attempt', async () => {
   expect(opens).toBe(1);
 });
 
+// PGlite only: on a server the listener really listens, which the tests above cover.
 (usingServer ? it.skip : it)('on the embedded database (one process) there is nothing to listen for', async () => {
   const { lines, logger } = capture();
   let listened = 0;
