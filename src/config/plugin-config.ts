@@ -85,6 +85,12 @@ export const pluginConfigSchema = z.object({
       maxBytes: z.number().int().min(4096).max(64 * 1024 * 1024 * 1024).default(() => envInt('DINGTALK_SPOOL_MAX_BYTES', 256 * 1024 * 1024)),
       /** How often a non-empty spool is offered to the database. */
       drainIntervalMs: z.number().int().min(10).max(600_000).default(1000),
+      /**
+       * After the database comes back, jobs this replica enqueues wait this long, so that earlier
+       * messages of the same chat spooled on another replica are drained first and answered first.
+       * Keep it above every replica's drainIntervalMs; 0 turns the wait off.
+       */
+      settleMs: z.number().int().min(0).max(600_000).default(() => envInt('DINGTALK_SPOOL_SETTLE_MS', 3000)),
     })
     .default({}),
   /** Queue housekeeping: one replica at a time purges old rows and reclaims expired leases. */

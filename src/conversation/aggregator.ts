@@ -56,7 +56,9 @@ export class Aggregator {
       const events = await this.aggregates.takeIfVersion<StoredMessageEvent>(q, payload.sessionKey, payload.version);
       if (!events) return null;
       const dispatch: DispatchJobPayload = { integrationId: payload.integrationId, sessionKey: payload.sessionKey, events };
-      await insertHandoffJob(q, { kind: JOB_KINDS.dispatch, integrationId: payload.integrationId, sessionKey: payload.sessionKey, payload: dispatch });
+      // Stamped with the same clock as intake's arrivals, so the turn keeps its place in the session.
+      const arrivedAt = new Date(this.now());
+      await insertHandoffJob(q, { kind: JOB_KINDS.dispatch, integrationId: payload.integrationId, sessionKey: payload.sessionKey, payload: dispatch, arrivedAt });
       return events;
     });
   }

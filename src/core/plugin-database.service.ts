@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, Optional } from '@ne
 import { DataSource } from 'typeorm';
 import type { PluginConfig } from '../config/plugin-config';
 import { DingTalkError } from '../kernel/errors';
-import { createPluginDataSource, Database, runMigrations } from '../persistence';
-import { DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
+import { createPluginDataSource, Database, DatabaseAvailability, runMigrations } from '../persistence';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 
 /**
  * The plugin's own database handle. A 3.7 host neither registers plugin entities nor creates their
@@ -14,11 +14,16 @@ export class PluginDatabase implements OnApplicationShutdown {
   private readonly logger = new Logger('DingTalkPlugin');
   private database?: Database;
   private opening?: Promise<Database>;
+  /** Outages this replica has seen, from the first connection attempt on. */
+  readonly availability: DatabaseAvailability;
 
   constructor(
     @Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig,
     @Optional() @Inject(DataSource) private readonly hostDataSource?: DataSource,
-  ) {}
+    @Optional() @Inject(DINGTALK_CLOCK) now?: () => number,
+  ) {
+    this.availability = new DatabaseAvailability(now ?? Date.now);
+  }
 
   /** Opens the connection and migrates; safe to call from several places at once. */
   open(): Promise<Database> {
@@ -28,6 +33,7 @@ export class PluginDatabase implements OnApplicationShutdown {
         (db) => (this.database = db),
         (error) => {
           this.opening = undefined;
+          this.availability.noteFailure(error);
           throw error;
         },
       );
@@ -59,7 +65,7 @@ export class PluginDatabase implements OnApplicationShutdown {
     await dataSource.initialize();
     try {
       await runMigrations(dataSource, this.logger);
-      return await Database.open(dataSource);
+      return await Database.open(dataSource, { availability: this.availability });
     } catch (error) {
       await dataSource.destroy().catch(() => undefined);
       throw error;

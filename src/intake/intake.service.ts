@@ -17,6 +17,7 @@ import { judgeCardClick } from './card-click-gate';
 import { sessionKeyFor, sharedGroupSessionKeyFor } from '../kernel/session-key';
 import { isStopCommand, RunCancellations } from '../conversation/run-cancellations';
 import { StopBroadcast } from '../conversation/stop-broadcast.service';
+import { settledRunAt } from './arrival-settle';
 
 export type IntakeOutcome =
   | { status: 'accepted'; jobId: string }
@@ -70,12 +71,14 @@ export class IntakeService {
     }
     const sharedGroup = event.kind === 'message' && event.conversationType === 'group' && (await this.groupSessionShared(integration.id));
     const inbound = toInboxRecord(integration.id, event, sharedGroup);
-    const record = { ...inbound, job: { ...inbound.job, maxAttempts: this.config.worker.maxAttempts } };
+    // The arrival time orders the chat's jobs, whichever replica and path stores the event first.
+    const arrivedAt = this.now();
+    const record = { ...inbound, job: { ...inbound.job, maxAttempts: this.config.worker.maxAttempts, arrivedAt: new Date(arrivedAt) } };
     if (this.spool && this.spool.status().depth > 0) return this.toSpool(record, undefined);
     let result;
     try {
       const db = await this.database.open();
-      result = await this.inbox.acceptGrouped(db, record);
+      result = await this.inbox.acceptGrouped(db, { ...record, job: { ...record.job, runAt: this.settledRunAt(arrivedAt) } });
     } catch (error) {
       // A row PostgreSQL refuses would be refused again at every drain: that is not an outage.
       if (!this.spool || isRefusedRow(error)) throw error;
@@ -91,6 +94,12 @@ export class IntakeService {
     }
     if (result.accepted) this.notifyWorker();
     return result.accepted && result.jobId ? { status: 'accepted', jobId: result.jobId } : { status: 'duplicate' };
+  }
+
+  /** Held for a moment right after an outage: see settledRunAt. */
+  settledRunAt(now: number): Date | undefined {
+    const { isDown, recoveredAt } = this.database.availability;
+    return settledRunAt({ now, down: isDown, recoveredAt, settleMs: this.config.spool.settleMs });
   }
 
   /**
@@ -114,7 +123,11 @@ export class IntakeService {
       this.logger.error(`intake refused event ${logRef(record.eventId)} of integration ${logValue(record.integrationId)}: database unavailable and spool not writable (code=${code})`);
       throw new DingTalkError('dingtalk_intake_unavailable', `Could not store the event: the database is unavailable and the spool refused it (${code}). Restore the database; check spool.dir.`, 503, { cause: code });
     }
-    if (cause !== undefined) this.logger.warn(`intake spooled event ${logRef(record.eventId)} of integration ${logValue(record.integrationId)}: database write failed (${failureLabel(cause)})`);
+    if (cause !== undefined) {
+      // Whatever made the write fail, what is spooled now is stored late: hold what follows it.
+      this.database.availability.noteDown();
+      this.logger.warn(`intake spooled event ${logRef(record.eventId)} of integration ${logValue(record.integrationId)}: database write failed (${failureLabel(cause)})`);
+    }
     return { status: 'spooled' };
   }
 }

@@ -13,10 +13,27 @@ export const SPOOL_FORMAT_VERSION = 1;
 
 export interface SpoolEntry {
   v: typeof SPOOL_FORMAT_VERSION;
-  /** When it was spooled (epoch ms), for the operator; the inbox row gets the drain time. */
+  /** When it was spooled (epoch ms); the inbox row gets the drain time. */
   at: number;
-  /** Exactly what intake would have written: the inbox row and its job. */
+  /**
+   * Exactly what intake would have written: the inbox row and its job. Read back from JSON, the
+   * job's dates are ISO strings (see spooledRecord).
+   */
   record: InboxAcceptInput;
+}
+
+/**
+ * The record to insert for a spooled entry: its dates revived from JSON, its arrival time kept
+ * (entries written before arrival times were recorded fall back to when they were spooled), and
+ * the run time the drainer chose.
+ */
+export function spooledRecord(entry: SpoolEntry, runAt: Date | undefined): InboxAcceptInput {
+  const job = entry.record.job as InboxAcceptInput['job'] & { arrivedAt?: Date | string };
+  const arrivedAt = job.arrivedAt === undefined ? new Date(entry.at) : new Date(job.arrivedAt);
+  return {
+    ...entry.record,
+    job: { ...job, arrivedAt: Number.isFinite(arrivedAt.getTime()) ? arrivedAt : new Date(entry.at), runAt },
+  };
 }
 
 export interface DecodedSpool {

@@ -3,10 +3,10 @@ import type { PluginConfig } from '../config/plugin-config';
 import { PluginDatabase } from '../core/plugin-database.service';
 import { WorkerStartGate } from '../handoff/worker-start-gate';
 import { InboxRepository } from '../persistence';
-import { DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG } from '../kernel/tokens';
 import { IntakeService } from './intake.service';
 import { IntakeSpool } from './spool-file';
-import { failureLabel, type SpoolEntry } from './spool-format';
+import { failureLabel, spooledRecord, type SpoolEntry } from './spool-format';
 import { logRef, logValue } from '../kernel/log-value';
 import { TaskLoop } from '../kernel/task-loop';
 
@@ -16,6 +16,11 @@ import { TaskLoop } from '../kernel/task-loop';
  * directly) is a no-op duplicate. Runs at boot — the worker waits for that first pass, so a replica
  * gives its own acknowledged events their jobs before it claims work — then every
  * `spool.drainIntervalMs` while anything is spooled.
+ *
+ * Each event keeps the arrival time it was spooled with, so it takes its place in its chat's order
+ * even when another replica stored a later message of that chat first; and, like everything enqueued
+ * right after an outage, it is held for `spool.settleMs` (settledRunAt) so that the other replicas'
+ * spools are drained before the chat's next answer starts.
  *
  * An entry the database refuses while it otherwise answers stays in the spool (and in `lastError`)
  * without holding up the entries behind it.
@@ -34,6 +39,7 @@ export class SpoolDrainer implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(DINGTALK_PLUGIN_CONFIG) private readonly config: PluginConfig,
     @Optional() @Inject(IntakeSpool) private readonly spool?: IntakeSpool | null,
     @Optional() gate?: WorkerStartGate,
+    @Optional() @Inject(DINGTALK_CLOCK) private readonly now: () => number = Date.now,
   ) {
     this.booted = new Promise((resolve) => (this.markBooted = resolve));
     if (this.spool) gate?.hold(this.booted);
@@ -77,6 +83,7 @@ export class SpoolDrainer implements OnApplicationBootstrap, OnModuleDestroy {
     const segments = await spool.sealed();
     if (segments.length === 0) return 0;
     const db = await this.database.open();
+    const runAt = this.intake.settledRunAt(this.now());
     let accepted = 0;
     let refused: string | undefined;
     for (const segment of segments) {
@@ -85,7 +92,7 @@ export class SpoolDrainer implements OnApplicationBootstrap, OnModuleDestroy {
       let down = false;
       for (const [index, entry] of entries.entries()) {
         try {
-          if ((await this.inbox.acceptAtomic(db, entry.record)).accepted) accepted += 1;
+          if ((await this.inbox.acceptAtomic(db, spooledRecord(entry, runAt))).accepted) accepted += 1;
         } catch (error) {
           if (!(await this.inbox.answers(db))) {
             remaining.push(...entries.slice(index));

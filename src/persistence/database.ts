@@ -6,6 +6,7 @@ import { FifoMutex } from './fifo-mutex';
 import { guardPoolConnections } from './pool-guard';
 import { silentLogger, type PersistenceLogger } from '../kernel/logger';
 import { isErrorLike } from './sql-values';
+import type { DatabaseAvailability } from './database-availability';
 
 /** Anything that runs one parameterised statement: the Database itself, or a transaction's `q`. */
 export interface Queryable {
@@ -21,6 +22,8 @@ export interface OpenDatabaseOptions {
   /** One statement or transaction at a time; defaults to what the DataSource factory detected. */
   serial?: boolean;
   logger?: PersistenceLogger;
+  /** Told of every statement's outcome, so the intake knows when the database last came back. */
+  availability?: DatabaseAvailability;
 }
 
 /**
@@ -51,6 +54,7 @@ export class Database implements Queryable {
     readonly dataSource: DataSource,
     readonly serial: boolean,
     private readonly logger: PersistenceLogger,
+    private readonly availability?: DatabaseAvailability,
   ) {}
 
   /** Initializes the DataSource if needed. Run migrations (runMigrations) before opening. */
@@ -58,7 +62,7 @@ export class Database implements Queryable {
     if (!dataSource.isInitialized) await dataSource.initialize();
     const logger = options.logger ?? silentLogger;
     guardPoolConnections(dataSource, logger);
-    return new Database(dataSource, options.serial ?? isSerialDataSource(dataSource), logger);
+    return new Database(dataSource, options.serial ?? isSerialDataSource(dataSource), logger, options.availability);
   }
 
   async query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
@@ -156,8 +160,17 @@ export class Database implements Queryable {
 
   private track<T>(promise: Promise<T>): Promise<T> {
     this.inflight.add(promise);
-    const forget = () => this.inflight.delete(promise);
-    promise.then(forget, forget);
+    const availability = this.availability;
+    promise.then(
+      () => {
+        this.inflight.delete(promise);
+        availability?.noteSuccess();
+      },
+      (error: unknown) => {
+        this.inflight.delete(promise);
+        availability?.noteFailure(error);
+      },
+    );
     return promise;
   }
 

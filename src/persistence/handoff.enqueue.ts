@@ -11,6 +11,7 @@ import { jsonParam } from './sql-values';
  *
  * `seq` is taken at insert time; two producers committing concurrently may become visible out of seq
  * order, which is fine: two events racing in at the same instant have no meaningful order anyway.
+ * A session's order is `arrived_at` first (the producer's receipt time, else the insert time).
  */
 export async function insertHandoffJob<P>(q: Queryable, job: NewHandoffJob<P>, clock?: Clock): Promise<HandoffJob<P>> {
   requireText('job.kind', job.kind);
@@ -19,10 +20,10 @@ export async function insertHandoffJob<P>(q: Queryable, job: NewHandoffJob<P>, c
   const now = nowSql(7);
   const rows = await q.query(
     `INSERT INTO ${TABLES.handoff}
-       (kind, integration_id, session_key, payload, max_attempts, run_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4::jsonb, $5::int, COALESCE($6::timestamptz, ${now}), ${now}, ${now})
+       (kind, integration_id, session_key, payload, max_attempts, run_at, arrived_at, created_at, updated_at)
+     VALUES ($1, $2, $3, $4::jsonb, $5::int, COALESCE($6::timestamptz, ${now}), COALESCE($8::timestamptz, ${now}), ${now}, ${now})
      RETURNING ${HANDOFF_COLUMNS}`,
-    [job.kind, job.integrationId, job.sessionKey ?? null, jsonParam(job.payload ?? {}), maxAttempts, job.runAt ?? null, clockParam(clock)],
+    [job.kind, job.integrationId, job.sessionKey ?? null, jsonParam(job.payload ?? {}), maxAttempts, job.runAt ?? null, clockParam(clock), job.arrivedAt ?? null],
   );
   return toHandoffJob<P>(rows[0]);
 }

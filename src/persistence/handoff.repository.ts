@@ -67,7 +67,8 @@ export class HandoffRepository {
 
   /**
    * Atomically claims up to `limit` due jobs for `owner`, oldest first. A job is claimable only when
-   * no earlier job (lower seq) of the same session is still queued or running (P10); jobs without a
+   * no earlier job of the same session — by (arrived_at, seq), see 0013 — is still queued or running
+   * (P10), due or not: a message drained late from a spool holds back the later ones. Jobs without a
    * session key are independent. SKIP LOCKED lets concurrent claimers pass each other's rows, and the
    * row's status is re-checked once locked, so a job is never claimed twice (P11).
    */
@@ -86,7 +87,7 @@ export class HandoffRepository {
             AND (j.session_key IS NULL OR NOT EXISTS (
                   SELECT 1 FROM ${T} e
                    WHERE e.session_key = j.session_key
-                     AND e.seq < j.seq
+                     AND (e.arrived_at, e.seq) < (j.arrived_at, j.seq)
                      AND e.status IN ('queued', 'running')))
           ORDER BY j.seq
           LIMIT $2
@@ -175,10 +176,10 @@ export class HandoffRepository {
                   AND NOT EXISTS (
                         SELECT 1 FROM ${T} e
                          WHERE e.session_key = j.session_key
-                           AND e.seq < j.seq
+                           AND (e.arrived_at, e.seq) < (j.arrived_at, j.seq)
                            AND e.status IN ('queued', 'running')
                            AND e.id <> c.id)
-                ORDER BY j.seq
+                ORDER BY j.arrived_at, j.seq
                 LIMIT 1
                 FOR UPDATE OF j SKIP LOCKED) n),
          claimed AS (

@@ -6,8 +6,10 @@ export type { HandoffStatus } from './entities/handoff.entity';
 /** A job as the repository returns it. */
 export interface HandoffJob<P = unknown> {
   id: string;
-  /** Arrival order (bigserial). */
+  /** Insert order (bigserial): breaks ties of `arrivedAt`. */
   seq: number;
+  /** When the event reached a replica: orders the jobs of one session. Null for rows finished before 0013. */
+  arrivedAt: Date | null;
   kind: string;
   integrationId: string;
   sessionKey: string | null;
@@ -31,6 +33,11 @@ export interface NewHandoffJob<P = unknown> {
   integrationId: string;
   /** Jobs with the same key run one at a time in arrival order; omit for independent jobs. */
   sessionKey?: string | null;
+  /**
+   * When the event reached us; defaults to the insert time. Intake sets it on receipt, so an event
+   * inserted late (drained from a replica's spool) still takes its place in the session's order.
+   */
+  arrivedAt?: Date;
   payload: P;
   /** Not before this time; defaults to now. */
   runAt?: Date;
@@ -43,12 +50,13 @@ export type HandoffStats = Record<HandoffStatus, number>;
 
 /** The column list every query returns, so rows map the same way everywhere. */
 export const HANDOFF_COLUMNS = `id, seq, kind, integration_id, session_key, payload, status, attempts, max_attempts,
-  run_at, lease_owner, lease_until, last_error, created_at, updated_at, finished_at`;
+  arrived_at, run_at, lease_owner, lease_until, last_error, created_at, updated_at, finished_at`;
 
 export function toHandoffJob<P = unknown>(row: Record<string, unknown>): HandoffJob<P> {
   return {
     id: String(row.id),
     seq: toNumber(row.seq),
+    arrivedAt: finiteDateOrNull(row.arrived_at),
     kind: String(row.kind),
     integrationId: String(row.integration_id),
     sessionKey: toStringOrNull(row.session_key),
@@ -64,4 +72,10 @@ export function toHandoffJob<P = unknown>(row: Record<string, unknown>): Handoff
     updatedAt: toDate(row.updated_at),
     finishedAt: toDateOrNull(row.finished_at),
   };
+}
+
+/** '-infinity' comes back as -Infinity (pg) or an invalid Date, depending on the driver. */
+function finiteDateOrNull(value: unknown): Date | null {
+  const date = toDateOrNull(value);
+  return date && Number.isFinite(date.getTime()) ? date : null;
 }

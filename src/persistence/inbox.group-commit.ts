@@ -46,6 +46,7 @@ interface BatchRow {
   payload: unknown;
   max_attempts: number;
   run_at: string | null;
+  arrived_at: string | null;
 }
 
 /**
@@ -137,7 +138,7 @@ export class InboxGroupCommit {
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
            ord int, job_id uuid, integration_id text, event_id text, kind text, conversation_id text, sender_id text,
-           job_kind text, session_key text, payload jsonb, max_attempts int, run_at timestamptz)),
+           job_kind text, session_key text, payload jsonb, max_attempts int, run_at timestamptz, arrived_at timestamptz)),
        first_arrival AS (
          SELECT DISTINCT ON (integration_id, event_id) * FROM input ORDER BY integration_id, event_id, ord),
        inboxed AS (
@@ -146,9 +147,9 @@ export class InboxGroupCommit {
            FROM first_arrival ORDER BY integration_id, event_id
          ON CONFLICT (integration_id, event_id) DO NOTHING
          RETURNING integration_id, event_id)
-       INSERT INTO ${TABLES.handoff} (id, kind, integration_id, session_key, payload, max_attempts, run_at, created_at, updated_at)
+       INSERT INTO ${TABLES.handoff} (id, kind, integration_id, session_key, payload, max_attempts, run_at, arrived_at, created_at, updated_at)
        SELECT f.job_id, f.job_kind, f.integration_id, f.session_key, f.payload, f.max_attempts,
-              COALESCE(f.run_at, ${nowSql(2)}), ${nowSql(2)}, ${nowSql(2)}
+              COALESCE(f.run_at, ${nowSql(2)}), COALESCE(f.arrived_at, ${nowSql(2)}), ${nowSql(2)}, ${nowSql(2)}
          FROM first_arrival f JOIN inboxed i ON i.integration_id = f.integration_id AND i.event_id = f.event_id
         ORDER BY f.ord
        RETURNING id`,
@@ -185,5 +186,6 @@ function toRow(input: InboxAcceptInput): BatchRow {
     payload: input.job.payload ?? {},
     max_attempts: maxAttempts,
     run_at: input.job.runAt ? input.job.runAt.toISOString() : null,
+    arrived_at: input.job.arrivedAt ? input.job.arrivedAt.toISOString() : null,
   };
 }

@@ -60,8 +60,9 @@ export class InboxRepository {
          VALUES ($1, $2, $3, $4, $5, ${nowSql(6)})
          ON CONFLICT (integration_id, event_id) DO NOTHING
          RETURNING id)
-       INSERT INTO ${TABLES.handoff} (kind, integration_id, session_key, payload, max_attempts, run_at, created_at, updated_at)
-       SELECT $7, $1, $8, $9::jsonb, $10::int, COALESCE($11::timestamptz, ${nowSql(6)}), ${nowSql(6)}, ${nowSql(6)} FROM inboxed
+       INSERT INTO ${TABLES.handoff} (kind, integration_id, session_key, payload, max_attempts, run_at, arrived_at, created_at, updated_at)
+       SELECT $7, $1, $8, $9::jsonb, $10::int, COALESCE($11::timestamptz, ${nowSql(6)}), COALESCE($12::timestamptz, ${nowSql(6)}), ${nowSql(6)}, ${nowSql(6)}
+         FROM inboxed
        RETURNING id`,
       [
         input.integrationId,
@@ -75,6 +76,7 @@ export class InboxRepository {
         jsonParam(input.job.payload ?? {}),
         maxAttempts,
         input.job.runAt ?? null,
+        input.job.arrivedAt ?? null,
       ],
     );
     return rows.length === 0 ? { accepted: false } : { accepted: true, jobId: String(rows[0].id) };

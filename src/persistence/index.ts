@@ -12,6 +12,7 @@ export * from '../kernel/clock';
 export * from './conversation-binding.repository';
 export * from './data-source.factory';
 export * from './database';
+export * from './database-availability';
 export * from './entities';
 export * from './fifo-mutex';
 export * from './handoff.enqueue';

@@ -4,13 +4,13 @@ import { TABLES } from './table-names';
 export type HandoffStatus = 'queued' | 'running' | 'done' | 'dead';
 
 /**
- * The durable job queue between intake and the worker (DESIGN §3). `seq` is arrival order, which
- * orders the jobs of one session (P10); the lease columns let any replica recover a job whose worker
- * died (P12).
+ * The durable job queue between intake and the worker (DESIGN §3). `arrived_at` (then `seq`) orders
+ * the jobs of one session (P10); the lease columns let any replica recover a job whose worker died
+ * (P12).
  */
 @Entity({ name: TABLES.handoff })
 @Index('plugin_dingtalk_handoff_queued_seq_idx', ['seq'], { where: `status = 'queued'` })
-@Index('plugin_dingtalk_handoff_active_session_idx', ['sessionKey', 'seq'], { where: `status IN ('queued', 'running')` })
+@Index('plugin_dingtalk_handoff_active_session_idx', ['sessionKey', 'arrivedAt', 'seq'], { where: `status IN ('queued', 'running')` })
 @Index('plugin_dingtalk_handoff_running_lease_idx', ['leaseUntil'], { where: `status = 'running'` })
 @Index('plugin_dingtalk_handoff_dead_finished_idx', ['finishedAt'], { where: `status = 'dead'` })
 @Check('plugin_dingtalk_handoff_status_ck', `status IN ('queued', 'running', 'done', 'dead')`)
@@ -30,7 +30,7 @@ export class HandoffEntity {
   @Column({ name: 'integration_id', type: 'text' })
   integrationId!: string;
 
-  /** Jobs of one session run one at a time in seq order; null means independent. */
+  /** Jobs of one session run one at a time in arrival order; null means independent. */
   @Column({ name: 'session_key', type: 'text', nullable: true })
   sessionKey!: string | null;
 
@@ -45,6 +45,10 @@ export class HandoffEntity {
 
   @Column({ name: 'max_attempts', type: 'int', default: 5 })
   maxAttempts!: number;
+
+  /** When the event reached a replica (0013); rows finished before 0013 hold '-infinity'. */
+  @Column({ name: 'arrived_at', type: 'timestamptz', default: () => 'now()' })
+  arrivedAt!: Date;
 
   @Column({ name: 'run_at', type: 'timestamptz', default: () => 'now()' })
   runAt!: Date;

@@ -8,6 +8,7 @@ import { LegacyBindings1732000000009 } from './0009-legacy-bindings.migration';
 import { HandoffLeanIndexes1732000000010 } from './0010-handoff-lean-indexes.migration';
 import { AccessControl1732000000011 } from './0011-access-control.migration';
 import { RunStop1732000000012 } from './0012-run-stop.migration';
+import { HandoffArrival1732000000013 } from './0013-handoff-arrival.migration';
 
 export { Init1732000000001 } from './0001-init.migration';
 export { ConversationState1732000000002 } from './0002-conversation-state.migration';
@@ -19,6 +20,7 @@ export { LegacyBindings1732000000009 } from './0009-legacy-bindings.migration';
 export { HandoffLeanIndexes1732000000010 } from './0010-handoff-lean-indexes.migration';
 export { AccessControl1732000000011 } from './0011-access-control.migration';
 export { RunStop1732000000012 } from './0012-run-stop.migration';
+export { HandoffArrival1732000000013 } from './0013-handoff-arrival.migration';
 
 /** Every plugin migration, oldest first. Append new ones here. */
 export const PLUGIN_MIGRATIONS = [
@@ -32,4 +34,5 @@ export const PLUGIN_MIGRATIONS = [
   HandoffLeanIndexes1732000000010,
   AccessControl1732000000011,
   RunStop1732000000012,
+  HandoffArrival1732000000013,
 ];

@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IntakeSpool } from '../../../src/intake/spool-file';
-import { decodeSpool, encodeSpoolLine, spoolHasRoom, type SpoolEntry } from '../../../src/intake/spool-format';
+import { decodeSpool, encodeSpoolLine, spooledRecord, spoolHasRoom, type SpoolEntry } from '../../../src/intake/spool-format';
 import type { InboxAcceptInput } from '../../../src/persistence/inbox.types';
 
 const record = (eventId: string, text = 'hello'): InboxAcceptInput => ({
@@ -124,5 +124,29 @@ describe('spool on disk', () => {
     await expect(spool().open()).rejects.toMatchObject({ code: 'dingtalk_spool_locked' });
     writeFileSync(join(dir, 'owner.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname() }));
     await expect(spool().open()).resolves.toBeUndefined();
+  });
+});
+
+describe('spooledRecord (what the drainer inserts for an entry)', () => {
+  const arrived = new Date(1_700_000_000_123);
+  const spooledWith = (job: Record<string, unknown>): SpoolEntry => JSON.parse(JSON.stringify({ ...entry('e1'), record: { ...record('e1'), job: { ...record('e1').job, ...job } } }));
+
+  it('keeps the arrival time the event was spooled with, revived from JSON', () => {
+    const out = spooledRecord(spooledWith({ arrivedAt: arrived }), undefined);
+    expect(out.job.arrivedAt).toEqual(arrived);
+    expect(out.job.arrivedAt).toBeInstanceOf(Date);
+    expect(out.job.runAt).toBeUndefined();
+  });
+
+  it('an entry spooled before arrival times were kept arrives when it was spooled', () => {
+    expect(spooledRecord(spooledWith({}), undefined).job.arrivedAt).toEqual(new Date(1_700_000_000_000));
+    expect(spooledRecord(spooledWith({ arrivedAt: 'garbage' }), undefined).job.arrivedAt).toEqual(new Date(1_700_000_000_000));
+  });
+
+  it('takes the run time the drainer chose, and leaves the rest of the record alone', () => {
+    const runAt = new Date(1_700_000_003_000);
+    const out = spooledRecord(spooledWith({ arrivedAt: arrived }), runAt);
+    expect(out.job.runAt).toEqual(runAt);
+    expect(out).toMatchObject({ integrationId: 'int-1', eventId: 'e1', kind: 'message', job: { kind: 'message', sessionKey: 'int-1:cid1:u1', payload: { text: 'hello' } } });
   });
 });

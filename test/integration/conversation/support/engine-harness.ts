@@ -6,7 +6,7 @@ import { isPermanentFailure, PermanentJobError, type JobHandler } from '../../..
 import { actionEventOf, actionLinkSecret, verifyActionLink } from '../../../../src/kernel/action-link';
 import { IntakeService, type IntakeOutcome } from '../../../../src/intake/intake.service';
 import { IntegrationResolver } from '../../../../src/integration/integration-resolver';
-import { HandoffRepository, type Database, type HandoffJob } from '../../../../src/persistence';
+import { DatabaseAvailability, HandoffRepository, type Database, type HandoffJob } from '../../../../src/persistence';
 import { RunnerSelector } from '../../../../src/runner/runner.selector';
 import { TriggerCallbacks } from '../../../../src/trigger/trigger-callbacks';
 import { FakeClock, MemoryIntegrationRecords, RecordingReply, robotMessage } from './fakes';
@@ -64,7 +64,9 @@ export class EngineHarness {
       publicBaseUrl: PUBLIC_BASE_URL,
     };
     this.handlers = new Map(createJobHandlers(this.deps).map((handler) => [handler.kind, handler]));
-    this.intake = new IntakeService(database as unknown as PluginDatabase, parsePluginConfig({}));
+    // Intake stamps arrivals on the engine's clock, as the plugin's DINGTALK_CLOCK does.
+    const intakeDatabase = { ...database, availability: new DatabaseAvailability(this.clock.now) };
+    this.intake = new IntakeService(intakeDatabase as unknown as PluginDatabase, parsePluginConfig({}), undefined, undefined, this.clock.now);
     this.queue = new HandoffRepository(this.db, () => new Date(this.clock.now()));
   }
 
