@@ -66,19 +66,17 @@ export class StatementLog {
       this.insidePrepared.getStore() ? query.call(db, sql, params) : this.track(sql, () => query.call(db, sql, params))) as Database['query'];
     db.queryPrepared = ((name: string, sql: string, params: readonly unknown[]) =>
       this.track(sql, () => this.insidePrepared.run(true, () => queryPrepared.call(db, name, sql, params)))) as Database['queryPrepared'];
-    db.tx = (<T>(fn: (q: Queryable) => Promise<T>) => {
+    db.tx = (async <T>(fn: (q: Queryable) => Promise<T>): Promise<T> => {
       // Counted as the transaction begins, as the Database sends BEGIN on a connection of its own.
       this.note('BEGIN');
-      return tx.call(db, (q: Queryable) => fn(this.wrapQ(q))).then(
-        (result: T) => {
-          this.note('COMMIT');
-          return result;
-        },
-        (error: unknown) => {
-          this.note('ROLLBACK');
-          throw error;
-        },
-      );
+      try {
+        const result = await tx.call<Database, [(q: Queryable) => Promise<T>], Promise<T>>(db, (q) => fn(this.wrapQ(q)));
+        this.note('COMMIT');
+        return result;
+      } catch (error) {
+        this.note('ROLLBACK');
+        throw error;
+      }
     }) as Database['tx'];
     this.restore.push(() => {
       db.query = query;
