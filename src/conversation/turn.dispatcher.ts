@@ -78,6 +78,7 @@ export class TurnDispatcher {
         openingEventId: first.eventId,
         timeoutSeconds: route.timeoutSeconds,
         replyTarget: target,
+        live: route.session,
       });
       const turnInput = await buildTurnInput(events, target.language, this.downloader(integration), { labelSenders: shared });
       const input: ExpertRunInput = {
