@@ -6,6 +6,13 @@ import { startPluginHost, type PluginHost } from '../../support/plugin-host';
 import { breakdown, quiet, StatementLog } from '../../support/statement-log';
 import { waitFor } from '../../support/wait-for';
 
+/**
+ * Statements one answered private message costs once warm (19 before the cuts): the inbox+job insert,
+ * the claim, the trigger binding, the summary-window buffer check, the session read and its two
+ * touches, two sends (outbox row and its `sent` mark each) and the completion. Lower it when a cut
+ * lands; a rise fails here with the breakdown printed above.
+ */
+const MAX_STATEMENTS = 12;
 const API_KEY = 'sk-x-perf-statements-key';
 const XPERT = 'xpert-perf-statements';
 
@@ -54,12 +61,14 @@ async function answered(user: string, text: string): Promise<void> {
 }
 
 describe('SQL statements per answered private message', () => {
-  it('stays within its budget after warm-up', async () => {
+  it(`stays within ${MAX_STATEMENTS} after warm-up`, async () => {
     await answered('staff-perf-1', 'warm up please');
     log.start();
     await answered('staff-perf-1', 'count this one');
     const statements = log.stop();
     process.stdout.write(`\nSQL statements for one answered private message, in order:\n${statements.map((s, i) => `${String(i + 1).padStart(3)}  ${s}`).join('\n')}\n\nby statement:\n${breakdown(statements)}\n`);
-    expect(statements.length).toBeGreaterThan(0);
+    expect(statements.length).toBeLessThanOrEqual(MAX_STATEMENTS);
+    // Read a moment ago by the warm-up: the integration comes from the plugin's cache (integrationCacheMs).
+    expect(statements.filter((statement) => statement.startsWith('host:'))).toEqual([]);
   });
 });
