@@ -59,7 +59,7 @@ describe('HandoffWorker: looking for work again', () => {
       async handle(job) {
         const name = String((job.payload as { name: string }).name);
         ran.push(name);
-        if (name === 'broken') throw new PermanentJobError('dingtalk_test_broken', 'cannot be done');
+        if (name === 'broken') throw new PermanentJobError('dingtalk_payload_invalid', 'cannot be done');
       },
     };
     const broken = await queue.enqueue(t.db, newJob({ sessionKey: 'session-a', payload: { name: 'broken' } }));
