@@ -102,6 +102,12 @@ export const pluginConfigSchema = z.object({
       doneRetentionHours: z.number().int().min(1).max(24 * 365).default(() => envInt('DINGTALK_QUEUE_DONE_RETENTION_HOURS', 48)),
     })
     .default({}),
+  /**
+   * How long an integration record read from the host is used before it is read again (0: every
+   * lookup reads it). A change saved on a 3.7 host, which does not tell plugins, takes effect within
+   * this; the 3.17 save and delete hooks drop the record at once.
+   */
+  integrationCacheMs: z.number().int().min(0).max(60_000).default(() => envInt('DINGTALK_INTEGRATION_CACHE_MS', 5000)),
   /** How often stream connections are reconciled with the host's integration records. */
   reconcileIntervalMs: z.number().int().min(0).max(3600000).default(30000),
 });

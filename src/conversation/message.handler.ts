@@ -31,7 +31,8 @@ export class MessageJobHandler implements JobHandler<MessageJobPayload> {
       return;
     }
 
-    const window = core.router.summaryWindowSeconds(await core.router.trigger(integrationId));
+    const trigger = await core.router.trigger(integrationId);
+    const window = core.router.summaryWindowSeconds(trigger);
     // With a buffer still waiting, even a window of 0 must queue behind it to keep the order.
     if (window > 0 || (await core.aggregator.pending(sessionKey))) {
       const { version } = await core.aggregator.add(integrationId, sessionKey, event, window);
@@ -45,6 +46,7 @@ export class MessageJobHandler implements JobHandler<MessageJobPayload> {
       lastAttempt: job.attempts >= job.maxAttempts,
       signal: context.signal,
       jobId: job.id,
+      trigger,
     });
   }
 }

@@ -43,8 +43,9 @@ export class Router {
     return trigger?.enabled ? summaryWindowOf(trigger.config) : 0;
   }
 
-  async route(integration: Pick<DingTalkIntegration, 'id' | 'options'>, sessionKey: string): Promise<Route | null> {
-    const trigger = await this.triggers.findByIntegration(integration.id);
+  /** `known`: the integration's trigger binding as this job already read it; undefined reads it here. */
+  async route(integration: Pick<DingTalkIntegration, 'id' | 'options'>, sessionKey: string, known?: TriggerBinding | null): Promise<Route | null> {
+    const trigger = known !== undefined ? known : await this.triggers.findByIntegration(integration.id);
     const timeoutSeconds = sessionTimeoutOf(trigger?.config);
     const session = await this.sessions.live(sessionKey, timeoutSeconds);
     let xpertId: string | undefined;

@@ -13,6 +13,11 @@ export interface OpenSessionInput {
   openingEventId: string;
   timeoutSeconds: number;
   replyTarget: ReplyTarget;
+  /**
+   * The live session on the key (or null) as the route read it moments ago in the same job; the
+   * session's jobs run one at a time, so it is still current. Undefined reads it here.
+   */
+  live?: ConversationBinding | null;
 }
 
 export interface OpenedSession {
@@ -54,7 +59,7 @@ export class Sessions {
   /** Continues the live session when it talks to the same expert; otherwise starts a new one. */
   async open(input: OpenSessionInput): Promise<OpenedSession> {
     const now = new Date(this.now());
-    const current = await this.live(input.sessionKey, input.timeoutSeconds);
+    const current = input.live !== undefined ? input.live : await this.live(input.sessionKey, input.timeoutSeconds);
     if (current && current.xpertId === input.xpertId) {
       // Webhooks expire: the newest message's target is the one to answer links with.
       await this.bindings.touch(input.sessionKey, now, input.replyTarget);

@@ -1,6 +1,7 @@
 import { logRef } from '../kernel/log-value';
 import type { DingTalkIntegration } from '../kernel/integration';
 import { earlierSessionKeyFor, isSharedGroupSessionKey } from '../kernel/session-key';
+import type { TriggerBinding } from '../persistence';
 import type { ExpertRunInput } from '../runner/expert-runner.port';
 import { replyTargetOf, type ConversationCore } from './conversation.deps';
 import type { StoredMessageEvent } from './job-payloads';
@@ -21,6 +22,11 @@ export interface TurnRequest {
   signal?: AbortSignal;
   /** The queue job running the turn: a stop recorded for it reaches the run (StopBroadcast). */
   jobId?: string;
+  /**
+   * The integration's trigger binding, when the job already read it for this message (one read per
+   * message); undefined reads it when routing.
+   */
+  trigger?: TriggerBinding | null;
 }
 
 export type TurnOutcome = 'answered' | 'interrupted' | 'failed' | 'delivered_elsewhere' | 'dispatched' | 'not_connected' | 'refused' | 'stopped';
@@ -52,7 +58,7 @@ export class TurnDispatcher {
     const shared = isSharedGroupSessionKey(sessionKey);
     // A shared group session is nobody's own: no earlier per-person session moves onto it.
     if (!shared) await core.sessions.adoptEarlierKey(sessionKey, earlierSessionKeyFor(integration.id, latest), latest.senderStaffId || latest.senderId);
-    const route = await core.router.route(integration, sessionKey);
+    const route = await core.router.route(integration, sessionKey, request.trigger);
     if (!route) {
       const sent = await core.notConnected.send(target, sessionKey);
       core.logger.log(`turn ${logRef(key)}: no expert for integration=${integration.id} (notice ${sent ? 'sent' : 'already sent this hour'})`);
@@ -72,6 +78,7 @@ export class TurnDispatcher {
         openingEventId: first.eventId,
         timeoutSeconds: route.timeoutSeconds,
         replyTarget: target,
+        live: route.session,
       });
       const turnInput = await buildTurnInput(events, target.language, this.downloader(integration), { labelSenders: shared });
       const input: ExpertRunInput = {

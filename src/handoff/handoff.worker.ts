@@ -45,6 +45,13 @@ export class HandoffWorker {
   private wakeRequested = false;
   private consecutiveErrors = 0;
   private lastReclaimAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Work may be waiting that this worker has not claimed: its last claim filled every slot it asked
+   * for, or a wake-up found no free slot. A claim that returns fewer jobs than it asked for clears
+   * it — the queue held nothing more for us then; what is enqueued later rings notify() or waits
+   * for the poll, as when the worker is idle.
+   */
+  private backlog = false;
   private stopping?: Promise<void>;
   /** Set once the grace period is over: anything claimed after this is handed straight back. */
   private gaveUp = false;
@@ -109,7 +116,11 @@ export class HandoffWorker {
     await this.reclaimIfDue();
     // Checked again after the await: stop() may have begun meanwhile, and must see every claim.
     const limit = this.options.concurrency - this.running.size - this.reserved;
-    if (!this.accepting || limit <= 0) return 0;
+    if (!this.accepting) return 0;
+    if (limit <= 0) {
+      this.backlog = true;
+      return 0;
+    }
     const work = this.claimAndBegin(limit);
     this.claims.add(work);
     try {
@@ -159,6 +170,7 @@ export class HandoffWorker {
       return 0;
     }
     this.counters.claimed += jobs.length;
+    this.backlog = jobs.length >= limit;
     for (const job of jobs) this.begin(job);
     if (jobs.length === 0 && this.running.size === 0) this.callIdle();
     return jobs.length;
@@ -185,8 +197,11 @@ export class HandoffWorker {
     }
     // The completion already claimed the session's next job into the slot it freed.
     if (run.next) this.adopt(run.next, run.chain + 1);
-    // A slot just freed up: look for more work now rather than after a poll interval.
-    this.notify();
+    // A slot just freed up: look for more work now rather than after a poll interval — unless the
+    // completion already looked for the one job it could have unblocked (the session's next) and
+    // nothing else is known to be waiting. A failed job (a dead one unblocks its session), or one
+    // whose completion did not look, still claims.
+    if (this.backlog || !(outcome === 'completed' && run.chainLooked)) this.notify();
     return outcome;
   }
 
@@ -244,9 +259,10 @@ export class HandoffWorker {
     try {
       const claimed = await this.runOnce();
       this.consecutiveErrors = 0;
-      // More may be waiting: go again at once while there is room, or when someone woke us meanwhile.
+      // More may be waiting: go again at once while there is room and the claim filled what it asked
+      // for, or when someone woke us meanwhile.
       const free = this.options.concurrency - this.running.size;
-      if ((claimed > 0 && free > 0) || this.wakeRequested) delay = 0;
+      if ((claimed > 0 && this.backlog && free > 0) || this.wakeRequested) delay = 0;
     } catch (error) {
       // PostgreSQL restarting, a failover, a closed pool: log, back off, carry on. Never crash.
       this.consecutiveErrors += 1;

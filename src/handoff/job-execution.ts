@@ -39,6 +39,8 @@ export class RunningJob {
   abandoned = false;
   /** The session's next job, claimed by the same statement that completed this one (chained). */
   next: HandoffJob | null = null;
+  /** Completed by the statement that also looked for the session's next job (found or not). */
+  chainLooked = false;
 
   /** `chain`: how many jobs in a row this slot has run by chaining, to bound one session's hold on it. */
   constructor(
@@ -111,6 +113,7 @@ export class JobExecutor {
     if (chain && run.job.sessionKey !== null && chain.wanted(run)) {
       const { completed, next } = await this.deps.queue.completeAndClaimNext(run.job.id, this.deps.owner, chain.leaseMs);
       run.next = next;
+      run.chainLooked = completed;
       if (completed) return 'completed';
     } else if (await this.deps.queue.complete(run.job.id, this.deps.owner)) return 'completed';
     if (run.abandoned) return 'released';

@@ -1,12 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { DingTalkIntegration, DingTalkIntegrationOptions, IntegrationRecord } from '../kernel/integration';
 import { parseIntegrationOptions } from '../config/integration.schema';
+import type { PluginConfig } from '../config/plugin-config';
 import { DingTalkError } from '../kernel/errors';
 import { IntegrationRecords } from '../host/integration-records.port';
-import { isDingTalkProvider, PROVIDER_NAME, PROVIDER_NAMES } from '../kernel/tokens';
+import { DINGTALK_CLOCK, DINGTALK_PLUGIN_CONFIG, isDingTalkProvider, PROVIDER_NAME, PROVIDER_NAMES } from '../kernel/tokens';
+import { IntegrationRecordCache } from './integration-record.cache';
 
 /**
  * Finds a DingTalk integration by id, with coded errors for the webhook edge (404 / 409).
+ * Records read are kept for `integrationCacheMs` (IntegrationRecordCache); the plugin's own save and
+ * delete hooks drop them at once. Without a plugin config (tests building it by hand) nothing is kept.
  * The last record read (by a webhook or by the Stream sync's listing) is remembered, for when the
  * host's database cannot be read: an HTTP callback can then still be verified and spooled during an
  * outage.
@@ -22,22 +26,30 @@ export class IntegrationResolver {
    * Reads of the host's integration table in flight, by id. Every webhook needs its integration
    * before it can check the signature; under a burst for one bot, each request reading the row on
    * its own queued them on the host's pool. A request that arrives while a read of the same row is
-   * in flight shares that read: what it sees is the row as of a moment before it arrived, never older
-   * — nothing is kept once the read settles, so a saved change is seen by the next request.
+   * in flight shares that read: what it sees is the row as of a moment before it arrived.
    */
   private readonly reading = new Map<string, ReturnType<IntegrationRecords['get']>>();
   private readonly lastKnown = new Map<string, IntegrationRecord<Record<string, unknown>>>();
+  private readonly cache: IntegrationRecordCache;
 
-  constructor(private readonly records: IntegrationRecords) {}
+  constructor(
+    private readonly records: IntegrationRecords,
+    @Optional() @Inject(DINGTALK_PLUGIN_CONFIG) config?: Pick<PluginConfig, 'integrationCacheMs'>,
+    @Optional() @Inject(DINGTALK_CLOCK) now: () => number = Date.now,
+  ) {
+    this.cache = new IntegrationRecordCache(config?.integrationCacheMs ?? 0, now);
+  }
 
   markDeleted(integrationId: string): void {
     this.deleting.add(integrationId);
     this.lastKnown.delete(integrationId);
+    this.cache.forget(integrationId);
   }
 
-  /** Saved again (an update after a failed delete): it counts as present again. */
+  /** Saved (an update, or again after a failed delete): it counts as present, with what the host is about to write. */
   markSaved(integrationId: string): void {
     this.deleting.delete(integrationId);
+    this.cache.forget(integrationId);
   }
 
   async resolve(integrationId: string): Promise<DingTalkIntegration> {
@@ -69,9 +81,18 @@ export class IntegrationResolver {
   }
 
   private read(integrationId: string): ReturnType<IntegrationRecords['get']> {
+    const cached = this.cache.get(integrationId);
+    if (cached) return Promise.resolve(cached);
     let pending = this.reading.get(integrationId);
     if (!pending) {
-      pending = this.records.get(integrationId).finally(() => this.reading.delete(integrationId));
+      const readAt = this.cache.clock();
+      pending = this.records
+        .get(integrationId)
+        .then((record) => {
+          this.cache.put(integrationId, record, readAt);
+          return record;
+        })
+        .finally(() => this.reading.delete(integrationId));
       this.reading.set(integrationId, pending);
     }
     return pending;
@@ -80,15 +101,18 @@ export class IntegrationResolver {
   /** Every DingTalk integration with valid settings; broken ones are skipped (and reported by Test). */
   async listValid(): Promise<DingTalkIntegration[]> {
     // Both providers: 0.0.9 stored its Stream-mode integrations under `dingtalk_long`.
+    const readAt = this.cache.clock();
     const records = (await Promise.all(PROVIDER_NAMES.map((provider) => this.records.listByProvider(provider)))).flat();
     const valid: DingTalkIntegration[] = [];
     const listed = new Set(records.map((record) => record.id));
     for (const id of [...this.lastKnown.keys()]) if (!listed.has(id)) this.lastKnown.delete(id);
+    this.cache.retain(listed);
     for (const record of records) {
       if (this.deleting.has(record.id)) continue;
       // The periodic sync (and the one at boot) also keeps the fallback for an outage warm: a replica
       // that restarted has not resolved any webhook yet, and DingTalk will not resend what it refuses.
       this.lastKnown.set(record.id, record);
+      this.cache.put(record.id, record, readAt);
       try {
         valid.push({ ...record, options: parseIntegrationOptions(record.options, record.provider) });
       } catch {
