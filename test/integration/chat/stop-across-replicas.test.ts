@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Provider } from '@nestjs/common';
-import { createFakeThreadsApi, type FakeThreadsApi } from '../../../sandbox/fake-xpert/threads-api';
 import { createSimulator, type DingTalkSimulator } from '../../../sandbox/simulator';
 import { RunCancellations } from '../../../src/conversation/run-cancellations';
 import { STOP_LISTENER_FACTORY, type StopListenerFactory } from '../../../src/conversation/stop-broadcast.service';
 import { PluginDatabase } from '../../../src/core/plugin-database.service';
 import { TriggerBindingRepository } from '../../../src/persistence';
 import { createServerDatabase, databaseUrl, usingServer } from '../../support/database';
+import { useFakeThreadsApi } from '../../support/fake-threads';
 import { startPluginHost, type PluginHost } from '../../support/plugin-host';
 import { waitFor } from '../../support/wait-for';
 
@@ -98,39 +98,29 @@ function expectStoppedAnswer(world: Replicas, user: string): void {
   expect(stopNotices(world, user)).toHaveLength(1);
 }
 
-let fake: FakeThreadsApi;
-let fakeUrl: string;
-
-beforeAll(async () => {
-  fake = createFakeThreadsApi({ apiKey: API_KEY });
-  fakeUrl = await fake.listen();
-});
-
-afterAll(async () => {
-  await fake?.close();
-});
+const threads = useFakeThreadsApi(API_KEY);
 
 (usingServer ? describe : describe.skip)('stopping an answer that runs on another replica (PostgreSQL server)', () => {
   describe('with both replicas listening', () => {
     let world: Replicas;
     beforeAll(async () => {
-      world = await startReplicas(fakeUrl);
+      world = await startReplicas(threads.url);
     });
     afterAll(() => world?.close());
 
     it.each(['/stop', '停止'])('%s sent to the other replica cancels the run, finalizes the card as stopped and answers once', async (command) => {
       const user = `staff-across-${command === '/stop' ? 'a' : 'b'}`;
-      const before = fake.runs().length;
+      const before = threads.api.runs().length;
       const { running, other } = await slowAnswer(world, user);
       const stopped = running.host.get(RunCancellations).stoppedCount();
       await say(other, user, command);
-      await waitFor(() => fake.runs()[before]?.outcome === 'aborted', 'the threads API to see the run cancelled');
+      await waitFor(() => threads.api.runs()[before]?.outcome === 'aborted', 'the threads API to see the run cancelled');
       await settled(world);
       expectStoppedAnswer(world, user);
       // Stopped once where it ran, however many ways the stop arrived there.
       expect(running.host.get(RunCancellations).stoppedCount()).toBe(stopped + 1);
       // One expert run: the command itself asks nothing.
-      expect(fake.runs().length).toBe(before + 1);
+      expect(threads.api.runs().length).toBe(before + 1);
     });
 
     it('says nothing about stops above debug when nothing went wrong', () => {
@@ -142,11 +132,11 @@ afterAll(async () => {
 
     it('a stop with nothing running anywhere is only answered', async () => {
       const user = 'staff-across-idle';
-      const before = fake.runs().length;
+      const before = threads.api.runs().length;
       await say(world.replicas[1], user, '/stop');
       await settled(world);
       expect(stopNotices(world, user)).toHaveLength(1);
-      expect(fake.runs().length).toBe(before);
+      expect(threads.api.runs().length).toBe(before);
       const [row] = await world.replicas[0].host.hostDataSource.query(`SELECT count(*)::int AS n FROM plugin_dingtalk_run_stop WHERE session_key = $1`, [sessionKeyOf(world.replicas[0], user)]);
       expect(row.n).toBe(0);
     });
@@ -158,16 +148,16 @@ afterAll(async () => {
     const deaf: StopListenerFactory = () => ({ start: () => undefined, close: async () => undefined });
     let world: Replicas;
     beforeAll(async () => {
-      world = await startReplicas(fakeUrl, { overrides: [{ provide: STOP_LISTENER_FACTORY, useValue: deaf }], pluginConfig: { worker: { leaseMs: 3000 } } });
+      world = await startReplicas(threads.url, { overrides: [{ provide: STOP_LISTENER_FACTORY, useValue: deaf }], pluginConfig: { worker: { leaseMs: 3000 } } });
     });
     afterAll(() => world?.close());
 
     it('the stop recorded for the running job still stops it', async () => {
       const user = 'staff-across-missed';
-      const before = fake.runs().length;
+      const before = threads.api.runs().length;
       const { running, other } = await slowAnswer(world, user);
       await say(other, user, '/stop');
-      await waitFor(() => fake.runs()[before]?.outcome === 'aborted', 'the threads API to see the run cancelled', 20_000);
+      await waitFor(() => threads.api.runs()[before]?.outcome === 'aborted', 'the threads API to see the run cancelled', 20_000);
       await settled(world);
       expectStoppedAnswer(world, user);
       expect(running.host.get(RunCancellations).stoppedCount()).toBe(1);

@@ -1,7 +1,7 @@
 import { WorkflowTriggerRegistry } from '@xpert-ai/plugin-sdk';
-import { createFakeThreadsApi, type FakeThreadsApi } from '../../../sandbox/fake-xpert/threads-api';
 import { WorkerService } from '../../../src/handoff/worker.service';
 import { t } from '../../../src/i18n';
+import { useFakeThreadsApi } from '../../support/fake-threads';
 import { startPluginHost, type PluginHost } from '../../support/plugin-host';
 import { waitFor } from '../../support/wait-for';
 
@@ -11,24 +11,18 @@ import { waitFor } from '../../support/wait-for';
 const API_KEY = 'sk-x-trigger-disabled-key';
 const XPERT = 'xpert-trigger-disabled';
 
+const threads = useFakeThreadsApi(API_KEY);
 let stack: PluginHost;
-let fake: FakeThreadsApi;
-let fakeUrl: string;
 
 beforeAll(async () => {
-  fake = createFakeThreadsApi({ apiKey: API_KEY });
-  fakeUrl = await fake.listen();
   stack = await startPluginHost({ withStream: false });
 });
 
-afterAll(async () => {
-  await stack?.close();
-  await fake?.close();
-});
+afterAll(() => stack?.close());
 
 async function publish(enabled: boolean): Promise<void> {
   const trigger = stack.host.get(WorkflowTriggerRegistry).get('dingtalk', 'global');
-  await trigger.publish({ xpertId: XPERT, config: { enabled, integrationId: stack.http.id, xpertApiKey: API_KEY, xpertApiBaseUrl: fakeUrl } }, () => undefined);
+  await trigger.publish({ xpertId: XPERT, config: { enabled, integrationId: stack.http.id, xpertApiKey: API_KEY, xpertApiBaseUrl: threads.url } }, () => undefined);
 }
 
 /** Sends one private message and waits until its job is over. */
@@ -45,13 +39,13 @@ const textsTo = (user: string) => stack.simulator.messages().filter((message) =>
 it('a trigger disabled between two messages: a new conversation is not connected, a live one keeps its expert', async () => {
   await publish(true);
   await say('staff-td-live', 'hello while enabled');
-  expect(fake.runs()).toHaveLength(1);
+  expect(threads.api.runs()).toHaveLength(1);
 
   await publish(false);
   await say('staff-td-new', 'hello after disabling');
-  expect(fake.runs()).toHaveLength(1);
+  expect(threads.api.runs()).toHaveLength(1);
   expect(textsTo('staff-td-new').join('\n')).toContain(t('zh-Hans', 'reply.notConnected'));
 
   await say('staff-td-live', 'still there?');
-  expect(fake.runs()).toHaveLength(2);
+  expect(threads.api.runs()).toHaveLength(2);
 });

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createFakeThreadsApi, type FakeThreadsApi } from '../../../sandbox/fake-xpert/threads-api';
+import type { FakeThreadsApi } from '../../../sandbox/fake-xpert/threads-api';
 import { createSimulator, type DingTalkSimulator } from '../../../sandbox/simulator';
 import { PluginDatabase } from '../../../src/core/plugin-database.service';
 import { SpoolDrainer } from '../../../src/intake/spool.drainer';
 import { TriggerBindingRepository } from '../../../src/persistence';
 import { createServerDatabase, databaseUrl, usingServer } from '../../support/database';
+import { useFakeThreadsApi } from '../../support/fake-threads';
 import { startPluginHost, type PluginHost } from '../../support/plugin-host';
 import { waitFor } from '../../support/wait-for';
 
@@ -84,44 +85,34 @@ async function outage(world: World, user: string, texts: [string, string]): Prom
   return ids;
 }
 
-let fake: FakeThreadsApi;
-let fakeUrl: string;
-
-beforeAll(async () => {
-  fake = createFakeThreadsApi({ apiKey: API_KEY });
-  fakeUrl = await fake.listen();
-});
-
-afterAll(async () => {
-  await fake?.close();
-});
+const threads = useFakeThreadsApi(API_KEY);
 
 (usingServer ? describe : describe.skip)('a chat spooled on two replicas during one outage (PostgreSQL server)', () => {
   it('is answered in the order it was written, though the later message reached the queue first', async () => {
-    const world = await startWorld(fakeUrl, 3000);
+    const world = await startWorld(threads.url, 3000);
     try {
       const user = 'staff-spool-order';
       const [first, second] = await outage(world, user, ['first words', 'second words']);
       await world.a.host.get(SpoolDrainer).drain();
-      await waitFor(() => runStart(fake, 'first words') !== undefined && runStart(fake, 'second words') !== undefined, 'both answers');
+      await waitFor(() => runStart(threads.api, 'first words') !== undefined && runStart(threads.api, 'second words') !== undefined, 'both answers');
       // The later message was inserted first…
       expect((await jobOf(world, first))!.seq).toBeGreaterThan((await jobOf(world, second))!.seq);
       // …and still answered second.
-      expect(runStart(fake, 'first words')!).toBeLessThan(runStart(fake, 'second words')!);
+      expect(runStart(threads.api, 'first words')!).toBeLessThan(runStart(threads.api, 'second words')!);
     } finally {
       await world.close();
     }
   });
 
   it('with the settle window off, the message drained first is answered first: the window is what keeps the order', async () => {
-    const world = await startWorld(fakeUrl, 0);
+    const world = await startWorld(threads.url, 0);
     try {
       const user = 'staff-spool-order-off';
       const [, second] = await outage(world, user, ['early words', 'late words']);
       await waitFor(async () => (await jobOf(world, second))?.status === 'done', 'the later message to be answered');
       await world.a.host.get(SpoolDrainer).drain();
-      await waitFor(() => runStart(fake, 'early words') !== undefined, 'the earlier message to be answered');
-      expect(runStart(fake, 'late words')!).toBeLessThan(runStart(fake, 'early words')!);
+      await waitFor(() => runStart(threads.api, 'early words') !== undefined, 'the earlier message to be answered');
+      expect(runStart(threads.api, 'late words')!).toBeLessThan(runStart(threads.api, 'early words')!);
     } finally {
       await world.close();
     }

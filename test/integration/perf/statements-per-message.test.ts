@@ -1,7 +1,7 @@
 import { WorkflowTriggerRegistry } from '@xpert-ai/plugin-sdk';
-import { createFakeThreadsApi, type FakeThreadsApi } from '../../../sandbox/fake-xpert/threads-api';
 import { PluginDatabase } from '../../../src/core/plugin-database.service';
 import { WorkerService } from '../../../src/handoff/worker.service';
+import { useFakeThreadsApi } from '../../support/fake-threads';
 import { startPluginHost, type PluginHost } from '../../support/plugin-host';
 import { breakdown, quiet, StatementLog } from '../../support/statement-log';
 import { waitFor } from '../../support/wait-for';
@@ -17,12 +17,10 @@ const API_KEY = 'sk-x-perf-statements-key';
 const XPERT = 'xpert-perf-statements';
 
 let stack: PluginHost;
-let fake: FakeThreadsApi;
+const threads = useFakeThreadsApi(API_KEY);
 let log: StatementLog;
 
 beforeAll(async () => {
-  fake = createFakeThreadsApi({ apiKey: API_KEY });
-  const fakeUrl = await fake.listen();
   stack = await startPluginHost({
     withStream: false,
     // Timers that run whether or not messages arrive stay out of the window: only what a message costs is counted.
@@ -35,7 +33,7 @@ beforeAll(async () => {
   // Published the way the host publishes an expert's trigger (as the first-reply bench does).
   const trigger = stack.host.get(WorkflowTriggerRegistry).get('dingtalk', 'global');
   await trigger.publish(
-    { xpertId: XPERT, config: { enabled: true, integrationId: stack.http.id, xpertApiKey: API_KEY, xpertApiBaseUrl: fakeUrl, sessionTimeoutSeconds: 3600, summaryWindowSeconds: 0 } },
+    { xpertId: XPERT, config: { enabled: true, integrationId: stack.http.id, xpertApiKey: API_KEY, xpertApiBaseUrl: threads.url, sessionTimeoutSeconds: 3600, summaryWindowSeconds: 0 } },
     () => undefined,
   );
   log = StatementLog.attach({ db: stack.host.get(PluginDatabase).db, host: stack.host.hostDataSource });
@@ -44,17 +42,16 @@ beforeAll(async () => {
 afterAll(async () => {
   log?.detach();
   await stack?.close();
-  await fake?.close();
 });
 
 /** One private message from `user`, answered: the expert ran, the job is done and the plugin went quiet. */
 async function answered(user: string, text: string): Promise<void> {
   const worker = stack.host.get(WorkerService);
-  const runs = fake.runs().length;
+  const runs = threads.api.runs().length;
   const completed = worker.stats()?.completed ?? 0;
   const response = await stack.http.driver.postRobotMessage(stack.http.webhookUrl, stack.http.driver.robotMessage({ conversationType: 'private', senderStaffId: user, text }));
   expect(response.status).toBe(200);
-  await waitFor(() => fake.runs()[runs]?.outcome === 'completed', 'the expert run');
+  await waitFor(() => threads.api.runs()[runs]?.outcome === 'completed', 'the expert run');
   await waitFor(() => (worker.stats()?.completed ?? 0) > completed && worker.stats()?.inFlight === 0, 'the job to complete');
   await quiet(log);
   expect(stack.simulator.messages().filter((message) => message.target.id === user).map((message) => JSON.stringify(message.content)).join('\n')).toContain(text);
