@@ -1,13 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Provider } from '@nestjs/common';
-import { createSimulator, type DingTalkSimulator } from '../../../sandbox/simulator';
 import { RunCancellations } from '../../../src/conversation/run-cancellations';
 import { STOP_LISTENER_FACTORY, type StopListenerFactory } from '../../../src/conversation/stop-broadcast.service';
-import { PluginDatabase } from '../../../src/core/plugin-database.service';
-import { TriggerBindingRepository } from '../../../src/persistence';
-import { createServerDatabase, databaseUrl, usingServer } from '../../support/database';
+import { usingServer } from '../../support/database';
 import { useFakeThreadsApi } from '../../support/fake-threads';
-import { startPluginHost, type PluginHost } from '../../support/plugin-host';
+import type { PluginHost } from '../../support/plugin-host';
+import { startReplicas, type Replicas } from '../../support/replicas';
 import { waitFor } from '../../support/wait-for';
 
 // Two replicas (two host harnesses, one PostgreSQL database, one DingTalk): the answer runs on one,
@@ -16,41 +13,8 @@ import { waitFor } from '../../support/wait-for';
 const API_KEY = 'sk-x-stop-across-key';
 const XPERT = 'xpert-stop-across';
 
-interface Replicas {
-  replicas: [PluginHost, PluginHost];
-  simulator: DingTalkSimulator;
-  close(): Promise<void>;
-}
-
-async function startReplicas(fakeUrl: string, options: { overrides?: Provider[]; pluginConfig?: Record<string, unknown> } = {}): Promise<Replicas> {
-  const database = await createServerDatabase(databaseUrl!);
-  const simulator = await createSimulator();
-  const started: PluginHost[] = [];
-  const close = async () => {
-    for (const replica of started) await replica.close();
-    await simulator.close();
-    await database.drop();
-  };
-  try {
-    const id = randomUUID();
-    for (let i = 0; i < 2; i++) {
-      started.push(
-        await startPluginHost({
-          withStream: false,
-          httpOptions: { cardTemplateId: 'sim.ai.card.template' },
-          database: { url: database.url },
-          simulator,
-          ids: { http: id },
-          ...options,
-        }),
-      );
-    }
-    await new TriggerBindingRepository(started[0].host.get(PluginDatabase).db).upsert({ integrationId: id, xpertId: XPERT, config: { xpertApiKey: API_KEY, xpertApiBaseUrl: fakeUrl } });
-    return { replicas: [started[0], started[1]], simulator, close };
-  } catch (error) {
-    await close();
-    throw error;
-  }
+function startWorld(fakeUrl: string, options: { overrides?: Provider[]; pluginConfig?: Record<string, unknown> } = {}): Promise<Replicas> {
+  return startReplicas({ xpertId: XPERT, apiKey: API_KEY, apiBaseUrl: fakeUrl }, () => ({ httpOptions: { cardTemplateId: 'sim.ai.card.template' }, ...options }));
 }
 
 async function say(replica: PluginHost, senderStaffId: string, text: string): Promise<void> {
@@ -104,7 +68,7 @@ const threads = useFakeThreadsApi(API_KEY);
   describe('with both replicas listening', () => {
     let world: Replicas;
     beforeAll(async () => {
-      world = await startReplicas(threads.url);
+      world = await startWorld(threads.url);
     });
     afterAll(() => world?.close());
 
@@ -148,7 +112,7 @@ const threads = useFakeThreadsApi(API_KEY);
     const deaf: StopListenerFactory = () => ({ start: () => undefined, close: async () => undefined });
     let world: Replicas;
     beforeAll(async () => {
-      world = await startReplicas(threads.url, { overrides: [{ provide: STOP_LISTENER_FACTORY, useValue: deaf }], pluginConfig: { worker: { leaseMs: 3000 } } });
+      world = await startWorld(threads.url, { overrides: [{ provide: STOP_LISTENER_FACTORY, useValue: deaf }], pluginConfig: { worker: { leaseMs: 3000 } } });
     });
     afterAll(() => world?.close());
 

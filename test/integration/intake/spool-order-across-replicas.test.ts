@@ -1,12 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { FakeThreadsApi } from '../../../sandbox/fake-xpert/threads-api';
-import { createSimulator, type DingTalkSimulator } from '../../../sandbox/simulator';
-import { PluginDatabase } from '../../../src/core/plugin-database.service';
 import { SpoolDrainer } from '../../../src/intake/spool.drainer';
-import { TriggerBindingRepository } from '../../../src/persistence';
-import { createServerDatabase, databaseUrl, usingServer } from '../../support/database';
+import { usingServer } from '../../support/database';
 import { useFakeThreadsApi } from '../../support/fake-threads';
-import { startPluginHost, type PluginHost } from '../../support/plugin-host';
+import type { PluginHost } from '../../support/plugin-host';
+import { startReplicas } from '../../support/replicas';
 import { waitFor } from '../../support/wait-for';
 
 // One chat, two replicas, one outage: the first message is spooled on replica A, the second on
@@ -20,39 +17,14 @@ const HANDOFF = 'plugin_dingtalk_handoff';
 interface World {
   a: PluginHost;
   b: PluginHost;
-  simulator: DingTalkSimulator;
   close(): Promise<void>;
 }
 
 async function startWorld(fakeUrl: string, settleMs: number): Promise<World> {
-  const database = await createServerDatabase(databaseUrl!);
-  const simulator = await createSimulator();
-  const started: PluginHost[] = [];
-  const close = async () => {
-    for (const replica of started) await replica.close();
-    await simulator.close();
-    await database.drop();
-  };
-  try {
-    const id = randomUUID();
-    // A drains only when the test says so (its interval is the longest allowed); B drains at once.
-    for (const drainIntervalMs of [600_000, 50]) {
-      started.push(
-        await startPluginHost({
-          withStream: false,
-          database: { url: database.url },
-          simulator,
-          ids: { http: id },
-          pluginConfig: { spool: { drainIntervalMs, settleMs } },
-        }),
-      );
-    }
-    await new TriggerBindingRepository(started[0].host.get(PluginDatabase).db).upsert({ integrationId: id, xpertId: XPERT, config: { xpertApiKey: API_KEY, xpertApiBaseUrl: fakeUrl } });
-    return { a: started[0], b: started[1], simulator, close };
-  } catch (error) {
-    await close();
-    throw error;
-  }
+  // A drains only when the test says so (its interval is the longest allowed); B drains at once.
+  const drainIntervalMs = [600_000, 50];
+  const world = await startReplicas({ xpertId: XPERT, apiKey: API_KEY, apiBaseUrl: fakeUrl }, (i) => ({ pluginConfig: { spool: { drainIntervalMs: drainIntervalMs[i], settleMs } } }));
+  return { a: world.replicas[0], b: world.replicas[1], close: world.close };
 }
 
 const sql = (world: World, text: string, params: unknown[] = []) => world.a.host.hostDataSource.query(text, params);
