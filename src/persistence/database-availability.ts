@@ -42,14 +42,18 @@ export class DatabaseAvailability {
 /**
  * SQLSTATE classes 08 (connection exception), 53 (insufficient resources: too many connections)
  * and 57 (operator intervention: shutdown, crash recovery, not accepting connections yet) — except
- * 57014, a statement cancelled by its own timeout. Errors with no SQLSTATE at all come from the
- * socket or the pool (refused, reset, "Connection terminated", a connect timeout).
+ * 57014, a statement cancelled by its own timeout. Without a SQLSTATE: a socket error (ECONNREFUSED,
+ * ECONNRESET, ETIMEDOUT…), or the pool's and driver's uncoded "Connection terminated" / connect
+ * timeout. Anything else — our own coded errors thrown inside a transaction, a bug — is not.
  */
 export function isOutageError(error: unknown): boolean {
   const own = (error as { code?: unknown } | null)?.code;
   const driver = (error as { driverError?: { code?: unknown } } | null)?.driverError?.code;
-  const code = typeof own === 'string' && /^[0-9A-Z]{5}$/.test(own) ? own : driver;
-  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
-  if (code === '57014') return false;
-  return /^(08|53|57)/.test(code);
+  const code = [own, driver].find((value): value is string => typeof value === 'string' && value !== '');
+  if (code !== undefined) {
+    if (/^[0-9A-Z]{5}$/.test(code)) return code !== '57014' && /^(08|53|57)/.test(code);
+    return /^E[A-Z_]+$/.test(code);
+  }
+  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+  return /connection|connect ETIMEDOUT|timeout exceeded when trying to connect|terminat/i.test(message);
 }

@@ -8,6 +8,7 @@ describe('isOutageError', () => {
     ['connection refused', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
     ['connection reset', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
     ['a closed socket, no code', new Error('Connection terminated unexpectedly')],
+    ['the pool giving up on a connect, no code', new Error('timeout exceeded when trying to connect')],
     ['admin shutdown (57P01)', pgError('57P01')],
     ['starting up (57P03)', typeormError('57P03')],
     ['connection failure (08006)', typeormError('08006')],
@@ -22,6 +23,8 @@ describe('isOutageError', () => {
     ['a missing table (42P01)', typeormError('42P01')],
     ['a deadlock (40P01)', pgError('40P01')],
     ['a statement timeout (57014)', pgError('57014')],
+    ['a coded error of ours thrown inside a transaction', Object.assign(new Error('not the asker'), { code: 'dingtalk_card_not_asker' })],
+    ['an uncoded bug', new TypeError("Cannot read properties of undefined (reading 'id')")],
   ])('%s is not', (_name, error) => {
     expect(isOutageError(error)).toBe(false);
   });
