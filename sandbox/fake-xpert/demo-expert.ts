@@ -152,7 +152,8 @@ export async function* playDemoTurn(thread: DemoThread, request: DemoRequest, op
       deltas = await collect(options.model, thread, text, signal);
     }
     if (text.includes('/tool')) tool = { status: text.includes('/tool-fail') ? 'fail' : 'success' };
-    if (text.includes('/slow')) delayMs = 15;
+    // Slow enough that a page polling every 500 ms sees a card grow several times.
+    if (text.includes('/slow')) delayMs = 60;
   }
 
   yield event('on_conversation_start', { id: thread.conversationId, title: thread.title, status: 'busy', createdAt: thread.createdAt, updatedAt: stamp });

@@ -129,8 +129,11 @@ test('in a group, Confirm on the card counts only when the asker clicks it', asy
 test('the Stream bot streams its answer into one card that grows while the expert writes', async () => {
   const cards = page.getByTestId('window-stream-private').locator('[data-testid="bubble-bot"].card');
   const before = await cards.count();
-  // /slow: the demo expert writes like a person typing (15 ms between pieces), so the page sees it grow.
-  await send('stream-private', '/slow /long 20000');
+  // /slow: the demo expert writes like a person typing (60 ms between pieces of 50 characters), so
+  // the page, which polls every 500 ms, sees the card grow for about 3.6 s. A longer answer does not
+  // help: with /long 20000 the card's text stopped changing after about 2,900 characters, so the page
+  // had under a second to see it grow, and sometimes saw only the first and the last state.
+  await send('stream-private', '/slow /long 3000');
   const card = cards.nth(before);
   await card.waitFor({ timeout: ANSWER_TIMEOUT_MS });
   // Sample the card as the page shows it until it has not changed for 3 s (with the threads API or
