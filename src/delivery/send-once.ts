@@ -25,11 +25,17 @@ export interface SendOnceResult {
   reused: boolean;
 }
 
-export function inFlightError(key: string): DingTalkError {
+/**
+ * `retryInMs`: when the first attempt counts as timed out. A job retried sooner (its own backoff is
+ * a second or two) would only be refused again and use up its attempts while the row waits — as
+ * when the database went away between the send and recording it, leaving the row pending.
+ */
+export function inFlightError(key: string, retryInMs?: number): DingTalkError {
   return new DingTalkError(
     'delivery_in_flight',
     `An identical send (${key}) is still in progress; it was not sent a second time. It is retried once the first attempt has finished or timed out.`,
     409,
+    retryInMs === undefined ? undefined : { retryInMs: Math.max(0, Math.ceil(retryInMs)) },
   );
 }
 
@@ -44,7 +50,8 @@ export async function sendOnce(
   const { row, created } = await outbox.reserve(db, { ...input, sender });
   if (!created) {
     if (row.status === 'sent' || row.status === 'recalled') return { row, reused: true };
-    if (row.status === 'pending' && now - row.updatedAt.getTime() < IN_FLIGHT_MS && (await outbox.senderAlive(row.id))) throw inFlightError(input.idempotencyKey);
+    const age = now - row.updatedAt.getTime();
+    if (row.status === 'pending' && age < IN_FLIGHT_MS && (await outbox.senderAlive(row.id))) throw inFlightError(input.idempotencyKey, IN_FLIGHT_MS - age);
     await outbox.retake(row.id, sender);
   }
   let sent: OutboxSentInput;

@@ -124,7 +124,7 @@ export class JobExecutor {
   private async recordFailure(run: RunningJob, error: unknown, permanent: boolean): Promise<JobOutcome> {
     const { job } = run;
     const text = describeJobError(error);
-    const retryInMs = permanent ? undefined : backoffDelay(job.attempts, { ...this.deps.retry, random: this.deps.random });
+    const retryInMs = permanent ? undefined : Math.max(backoffDelay(job.attempts, { ...this.deps.retry, random: this.deps.random }), retryHintMs(error));
     const failed = await this.deps.queue.fail(job.id, this.deps.owner, text, permanent ? { dead: true } : { retryInMs });
     if (!failed) return 'lost';
     // Message text of errors is ours (DingTalkError never carries bodies); payloads are never logged.
@@ -168,3 +168,14 @@ export function describeJobError(error: unknown, max = MAX_LAST_ERROR_CHARS): st
   text = text.trim();
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/**
+ * How long an error says a retry cannot succeed (`details.retryInMs`, e.g. an identical send still
+ * in flight); 0 when it says nothing. Capped, so a wrong hint cannot park a job for long.
+ */
+function retryHintMs(error: unknown): number {
+  const hint = isDingTalkError(error) ? error.details?.retryInMs : undefined;
+  return typeof hint === 'number' && Number.isFinite(hint) && hint > 0 ? Math.min(hint, MAX_RETRY_HINT_MS) : 0;
+}
+
+const MAX_RETRY_HINT_MS = 60_000;

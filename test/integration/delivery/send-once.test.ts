@@ -1,4 +1,4 @@
-import { inFlightError, sendOnce } from '../../../src/delivery/send-once';
+import { IN_FLIGHT_MS, inFlightError, sendOnce } from '../../../src/delivery/send-once';
 import { AppBudgetRepository } from '../../../src/persistence/app-budget.repository';
 import { OutboxRepository } from '../../../src/persistence/outbox.repository';
 import { openTestDatabase, resetTables, type TestDatabase } from '../../support/database';
@@ -37,7 +37,12 @@ it('refuses a young pending row whose sender lives, and sends a dead sender’s 
     sends += 1;
     return { processQueryKey: `pqk${sends}` };
   };
-  await expect(sendOnce(database.db, outbox, input('k-live'), Date.now(), send, 'replica-me')).rejects.toMatchObject({ code: inFlightError('x').code });
+  // Refused with the time left until the first attempt counts as timed out, for the job's retry.
+  const refusal = sendOnce(database.db, outbox, input('k-live'), Date.now(), send, 'replica-me');
+  await expect(refusal).rejects.toMatchObject({ code: inFlightError('x').code });
+  const { retryInMs } = ((await refusal.catch((error: { details?: { retryInMs?: number } }) => error)) as { details: { retryInMs: number } }).details;
+  expect(retryInMs).toBeGreaterThan(IN_FLIGHT_MS - 5_000);
+  expect(retryInMs).toBeLessThanOrEqual(IN_FLIGHT_MS);
   const again = await sendOnce(database.db, outbox, input('k-dead'), Date.now(), send, 'replica-me');
   expect(sends).toBe(1);
   expect(again).toMatchObject({ reused: false, row: { status: 'sent', processQueryKey: 'pqk1' } });
