@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DEMO_API_KEY } from '../../../sandbox/demo';
@@ -23,6 +23,8 @@ export interface World {
   doneJobs(): Promise<number>;
   /** Jobs the process `pid` holds a lease on right now. */
   runningOn(pid: number): Promise<number>;
+  /** Events acknowledged from a replica's spool and not drained into the inbox yet (lines on disk). */
+  spooledEvents(): number;
   /** Resolves once every replica has its Stream connection open at the simulator. */
   streamConnected(): Promise<void>;
   close(): Promise<void>;
@@ -77,6 +79,7 @@ export async function startWorld(replicas = 2): Promise<World> {
       const rows = await query(databaseUrl, `SELECT count(*)::int AS n FROM plugin_dingtalk_handoff WHERE status = 'running' AND lease_owner LIKE '%:${Math.trunc(pid)}:%'`);
       return (rows[0] as { n: number }).n;
     },
+    spooledEvents: () => countSpoolLines(spoolDir),
     streamConnected: async () => {
       await simulator.gateway.waitForConnection(RELIABILITY_STREAM.options.clientId, { count: cluster.live().length });
     },
@@ -99,4 +102,20 @@ export async function query(url: string, sql: string): Promise<unknown[]> {
   } finally {
     await client.end();
   }
+}
+
+/** Lines in every spool file below `dir`: one per spooled event (a drained segment is deleted). */
+function countSpoolLines(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let lines = 0;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    try {
+      if (statSync(path).isDirectory()) lines += countSpoolLines(path);
+      else if (name.endsWith('.spool')) lines += readFileSync(path, 'utf8').split('\n').filter((line) => line !== '').length;
+    } catch {
+      // Deleted by its drainer between the listing and the read: nothing left in it.
+    }
+  }
+  return lines;
 }
